@@ -1,4 +1,4 @@
-#include "core/error.h"
+#include "core/shapes.h"
 
 namespace dti::core {
 
