@@ -1,0 +1,38 @@
+#include "core/softclip.h"
+#include "core/shapes.h"
+#include "core/transform_modules.h"
+
+namespace dti::core {
+
+void check_transform_args(const char* module, const at::Tensor& x, const at::Tensor& beta, int64_t P) {
+  check_shape(module, "x", x, {{"N", -1}, {"C", -1}, {"h", -1}, {"w", -1}});
+  check_shape(module, "beta", beta, {{"N", x.size(0)}, {"P", P}});
+}
+
+at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding,
+                       bool align_corners) {
+  constexpr int64_t kBilinear = 0;
+  const int64_t pad = padding == PaddingMode::kZeros ? 0 : 1;  // ATen: 0 zeros, 1 border
+  return at::grid_sampler(x, grid, kBilinear, pad, align_corners);
+}
+
+ColorTransform::ColorTransform(const TransformOptions& options)
+    : color_channels_(options.color_channels) {
+  DTI_CHECK(color_channels_ > 0, "color transformation: color_channels must be > 0, got ",
+            color_channels_);
+}
+
+at::Tensor ColorTransform::apply(const at::Tensor& x, const at::Tensor& beta) const {
+  check_transform_args("color transformation", x, beta, num_parameters());
+  const int64_t Cc = color_channels_;
+  DTI_CHECK(x.size(1) >= Cc, "color transformation: expected at least ", Cc,
+            " channels (colour first, then mask/canvas), got ", x.size(1));
+  auto params = beta.view({-1, Cc, 2});                          // [N,Cc,2]
+  auto scale = 1 + params.select(2, 0).unsqueeze(-1).unsqueeze(-1);  // [N,Cc,1,1]
+  auto bias = params.select(2, 1).unsqueeze(-1).unsqueeze(-1);       // [N,Cc,1,1]
+  auto colour = softclip(scale * x.narrow(1, 0, Cc) + bias);          // [N,Cc,h,w]
+  if (x.size(1) == Cc) return colour;
+  return at::cat({colour, x.narrow(1, Cc, x.size(1) - Cc)}, 1);       // [N,Cin,h,w]
+}
+
+}  // namespace dti::core
