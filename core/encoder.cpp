@@ -1,0 +1,187 @@
+#include "core/encoder.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "core/shapes.h"
+
+namespace dti::core {
+
+void EncoderOptions::validate() const {
+  DTI_CHECK(name == "resnet20" || name == "resnet32" || name == "resnet18",
+            "encoder_name: unknown encoder '", name, "'; valid: resnet18, resnet20, resnet32");
+  DTI_CHECK(in_channels > 0, "encoder in_channels must be > 0, got ", in_channels);
+  DTI_CHECK(name != "resnet18" || in_channels == 3,
+            "encoder resnet18 takes 3 input channels (its conv1 is fixed), got ", in_channels);
+  DTI_CHECK((pool[0] == 0 && pool[1] == 0) || (pool[0] > 0 && pool[1] > 0),
+            "with_pool: expected a positive grid such as [4, 4] (or false), got [", pool[0], ", ",
+            pool[1], "]");
+}
+
+Encoder::Encoder(const EncoderOptions& options, at::Generator generator) : options_(options) {
+  options_.validate();
+  cifar_ = options.name != "resnet18";
+  if (cifar_) {
+    // CIFAR ResNet (He et al. 2016, option A): 3×3 conv to 16, three stages of n blocks.
+    const int64_t n = options.name == "resnet20" ? 3 : 5;
+    add_conv("conv1", options.in_channels, 16, 3, 1, 1, false, generator);
+    add_norm("bn1", 16);
+    int64_t in_planes = 16;
+    const int64_t planes[3] = {16, 32, 64}, strides[3] = {1, 2, 2};
+    for (int s = 0; s < 3; ++s) {
+      for (int64_t i = 0; i < n; ++i) {
+        const std::string p = "layer" + std::to_string(s + 1) + "." + std::to_string(i) + ".";
+        Block b;
+        b.stride = i == 0 ? strides[s] : 1;
+        b.in_planes = in_planes;
+        b.planes = planes[s];
+        b.conv1 = add_conv(p + "conv1", in_planes, planes[s], 3, b.stride, 1, false, generator);
+        b.norm1 = add_norm(p + "bn1", planes[s]);
+        b.conv2 = add_conv(p + "conv2", planes[s], planes[s], 3, 1, 1, false, generator);
+        b.norm2 = add_norm(p + "bn2", planes[s]);
+        blocks_.push_back(b);
+        in_planes = planes[s];
+      }
+    }
+    out_channels_ = 64;
+  } else {
+    // torchvision ResNet-18 up to layer4 (no avgpool/fc), option-B downsampling shortcuts.
+    add_conv("conv1", 3, 64, 7, 2, 3, true, generator);
+    add_norm("bn1", 64);
+    int64_t in_planes = 64;
+    const int64_t planes[4] = {64, 128, 256, 512}, strides[4] = {1, 2, 2, 2};
+    for (int s = 0; s < 4; ++s) {
+      for (int64_t i = 0; i < 2; ++i) {
+        const std::string p = "layer" + std::to_string(s + 1) + "." + std::to_string(i) + ".";
+        Block b;
+        b.stride = i == 0 ? strides[s] : 1;
+        b.in_planes = in_planes;
+        b.planes = planes[s];
+        b.conv1 = add_conv(p + "conv1", in_planes, planes[s], 3, b.stride, 1, true, generator);
+        b.norm1 = add_norm(p + "bn1", planes[s]);
+        b.conv2 = add_conv(p + "conv2", planes[s], planes[s], 3, 1, 1, true, generator);
+        b.norm2 = add_norm(p + "bn2", planes[s]);
+        if (b.stride != 1 || in_planes != planes[s]) {
+          b.down_conv = add_conv(p + "downsample.0", in_planes, planes[s], 1, b.stride, 0, true, generator);
+          b.down_norm = add_norm(p + "downsample.1", planes[s]);
+        }
+        blocks_.push_back(b);
+        in_planes = planes[s];
+      }
+    }
+    out_channels_ = 512;
+  }
+}
+
+int64_t Encoder::add_conv(const std::string& name, int64_t in, int64_t out, int64_t k,
+                          int64_t stride, int64_t padding, bool fan_out, at::Generator& gen) {
+  // kaiming_normal_ with gain √2: std = √2/√fan, fan = in·k² (fan_in) or out·k² (fan_out).
+  const double fan = static_cast<double>((fan_out ? out : in) * k * k);
+  auto w = at::empty({out, in, k, k}, at::kFloat).normal_(0.0, std::sqrt(2.0 / fan), gen);
+  convs_.push_back({name, make_parameter(w), stride, padding});
+  return static_cast<int64_t>(convs_.size()) - 1;
+}
+
+int64_t Encoder::add_norm(const std::string& name, int64_t channels) {
+  Norm n;
+  n.name = name;
+  n.weight = make_parameter(at::ones({channels}));
+  n.bias = make_parameter(at::zeros({channels}));
+  n.running_mean = at::zeros({channels});
+  n.running_var = at::ones({channels});
+  n.num_batches_tracked = at::zeros({}, at::kLong);
+  norms_.push_back(n);
+  return static_cast<int64_t>(norms_.size()) - 1;
+}
+
+at::Tensor Encoder::conv(const at::Tensor& x, int64_t i) const {
+  const Conv& c = convs_[static_cast<size_t>(i)];
+  return at::conv2d(x, c.weight, {}, c.stride, c.padding);
+}
+
+at::Tensor Encoder::norm(const at::Tensor& x, int64_t i, bool training) {
+  Norm& n = norms_[static_cast<size_t>(i)];
+  if (training) {
+    at::NoGradGuard no_grad;
+    n.num_batches_tracked.add_(1);
+  }
+  return at::batch_norm(x, n.weight, n.bias, n.running_mean, n.running_var, training, 0.1, 1e-5,
+                        /*cudnn_enabled=*/true);
+}
+
+at::Tensor Encoder::block(const at::Tensor& x, const Block& b, bool training) {
+  auto out = at::relu(norm(conv(x, b.conv1), b.norm1, training));
+  out = norm(conv(out, b.conv2), b.norm2, training);
+  at::Tensor shortcut = x;
+  if (b.down_conv >= 0) {
+    shortcut = norm(conv(x, b.down_conv), b.down_norm, training);
+  } else if (b.stride != 1 || b.in_planes != b.planes) {
+    // Option A: subsample x[:, :, ::2, ::2] and zero-pad planes/4 channels on each side.
+    auto sub = x.slice(2, 0, c10::nullopt, 2).slice(3, 0, c10::nullopt, 2);
+    const int64_t pad = b.planes / 4;
+    shortcut = at::constant_pad_nd(sub, {0, 0, 0, 0, pad, pad}, 0);
+  }
+  return at::relu(out + shortcut);
+}
+
+at::Tensor Encoder::forward(const at::Tensor& x, bool training) {
+  check_shape("encoder", "x", x, {{"B", -1}, {"C", options_.in_channels}, {"H", -1}, {"W", -1}});
+  auto out = at::relu(norm(conv(x, 0), 0, training));
+  if (!cifar_) out = at::max_pool2d(out, {3, 3}, {2, 2}, {1, 1});
+  for (const Block& b : blocks_) out = block(out, b, training);
+  if (options_.pool[0] > 0) out = at::adaptive_avg_pool2d(out, {options_.pool[0], options_.pool[1]});
+  return out.flatten(1);  // [B,D]
+}
+
+std::array<int64_t, 3> Encoder::map_shape(int64_t height, int64_t width) const {
+  auto down = [](int64_t n, int64_t k, int64_t s, int64_t p) { return (n + 2 * p - k) / s + 1; };
+  int64_t h = height, w = width;
+  if (!cifar_) {
+    h = down(down(h, 7, 2, 3), 3, 2, 1);
+    w = down(down(w, 7, 2, 3), 3, 2, 1);
+  }
+  for (const Block& b : blocks_) {
+    h = down(h, 3, b.stride, 1);
+    w = down(w, 3, b.stride, 1);
+  }
+  return {out_channels_, h, w};
+}
+
+int64_t Encoder::out_features(int64_t height, int64_t width) const {
+  if (options_.pool[0] > 0) return out_channels_ * options_.pool[0] * options_.pool[1];
+  auto s = map_shape(height, width);
+  return s[0] * s[1] * s[2];
+}
+
+std::vector<NamedTensor> Encoder::parameters() const {
+  std::vector<NamedTensor> out;
+  for (const Conv& c : convs_) out.push_back({c.name + ".weight", c.weight});
+  for (const Norm& n : norms_) {
+    out.push_back({n.name + ".weight", n.weight});
+    out.push_back({n.name + ".bias", n.bias});
+  }
+  return out;
+}
+
+std::vector<NamedTensor> Encoder::buffers() const {
+  std::vector<NamedTensor> out;
+  for (const Norm& n : norms_) {
+    out.push_back({n.name + ".running_mean", n.running_mean});
+    out.push_back({n.name + ".running_var", n.running_var});
+    out.push_back({n.name + ".num_batches_tracked", n.num_batches_tracked});
+  }
+  return out;
+}
+
+void Encoder::to(const at::Device& device) {
+  for (Conv& c : convs_) move_parameter(c.weight, device);
+  for (Norm& n : norms_) {
+    move_parameter(n.weight, device);
+    move_parameter(n.bias, device);
+    move_buffer(n.running_mean, device);
+    move_buffer(n.running_var, device);
+    move_buffer(n.num_batches_tracked, device);
+  }
+}
+
+}  // namespace dti::core

@@ -1,0 +1,74 @@
+#include "core/predictor.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "core/shapes.h"
+
+namespace dti::core {
+namespace {
+
+// nn.Linear's default: kaiming_uniform(a=√5) for the weight, i.e. U(±1/√fan_in), and the same
+// bound for the bias.
+at::Tensor linear_init(at::IntArrayRef shape, int64_t fan_in, at::Generator& gen) {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
+  return at::empty(shape, at::kFloat).uniform_(-bound, bound, gen);
+}
+
+}  // namespace
+
+PredictorBank::PredictorBank(int64_t count, int64_t in_features, int64_t out_features,
+                             at::Generator generator)
+    : count_(count), in_features_(in_features), out_features_(out_features) {
+  DTI_CHECK(count > 0 && in_features > 0 && out_features > 0,
+            "PredictorBank: expected count, in_features and out_features > 0, got ", count, ", ",
+            in_features, ", ", out_features);
+  const int64_t G = count, D = in_features, H = kPredictorHidden, P = out_features;
+  // Drawn per MLP in the reference's order (w1, b1, w2, b2) so each instance is an nn.Linear
+  // stack; stored stacked for batched evaluation.
+  std::vector<at::Tensor> w1, b1, w2, b2;
+  for (int64_t g = 0; g < G; ++g) {
+    w1.push_back(linear_init({H, D}, D, generator).t());  // [D,H]
+    b1.push_back(linear_init({H}, D, generator));
+    w2.push_back(linear_init({H, H}, H, generator).t());  // [H(in),H(out)]
+    b2.push_back(linear_init({H}, H, generator));
+  }
+  w1_ = make_parameter(at::stack(w1, 1));  // [D,G,H]
+  b1_ = make_parameter(at::stack(b1, 0));  // [G,H]
+  w2_ = make_parameter(at::stack(w2, 0));  // [G,H,H]
+  b2_ = make_parameter(at::stack(b2, 0));  // [G,H]
+  w3_ = make_parameter(at::zeros({G, H, P}));
+  b3_ = make_parameter(at::zeros({G, P}));
+}
+
+at::Tensor PredictorBank::forward(const at::Tensor& features) const {
+  check_shape("transformation predictor", "features", features, {{"B", -1}, {"D", in_features_}});
+  const int64_t B = features.size(0), G = count_, H = kPredictorHidden;
+  auto h1 = at::addmm(b1_.view({G * H}), features, w1_.view({in_features_, G * H}));  // [B,G·H]
+  h1 = at::relu(h1).view({B, G, H}).transpose(0, 1);                                  // [G,B,H]
+  auto h2 = at::relu(at::baddbmm(b2_.unsqueeze(1), h1, w2_));                         // [G,B,H]
+  return at::baddbmm(b3_.unsqueeze(1), h2, w3_);                                      // [G,B,P]
+}
+
+std::vector<NamedTensor> PredictorBank::parameters(const std::string& prefix) const {
+  return {{prefix + ".w1", w1_}, {prefix + ".b1", b1_}, {prefix + ".w2", w2_},
+          {prefix + ".b2", b2_}, {prefix + ".w3", w3_}, {prefix + ".b3", b3_}};
+}
+
+void PredictorBank::copy_instance(int64_t dst, int64_t src) {
+  DTI_CHECK(dst >= 0 && dst < count_ && src >= 0 && src < count_,
+            "PredictorBank::copy_instance: indices must be in [0, ", count_, "), got ", dst, " and ", src);
+  if (dst == src) return;
+  at::NoGradGuard no_grad;
+  const auto params = parameters("");
+  for (size_t i = 0; i < params.size(); ++i) {
+    const int64_t dim = instance_dim(i);
+    params[i].tensor.select(dim, dst).copy_(params[i].tensor.select(dim, src));
+  }
+}
+
+void PredictorBank::to(const at::Device& device) {
+  for (at::Tensor* t : {&w1_, &b1_, &w2_, &b2_, &w3_, &b3_}) move_parameter(*t, device);
+}
+
+}  // namespace dti::core

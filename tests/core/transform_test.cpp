@@ -1,0 +1,80 @@
+// Transformation properties: β = 0 gives the documented transform, curriculum activation, name
+// parsing errors.
+#include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "core/transformation_network.h"
+#include "tests/core/golden_support.h"
+
+namespace dti::test {
+namespace {
+
+TEST(Transforms, PositionAtZeroShowsSpriteAtHalfSizeInTheCentre) {
+  core::TransformOptions options;
+  options.out_size = {8, 8};
+  auto module = core::make_transform(core::TransformKind::kPosition, options);
+  auto out = module->apply(at::ones({1, 1, 4, 4}), at::zeros({1, 3}));
+  auto expected = at::zeros({1, 1, 8, 8});
+  expected.narrow(2, 2, 4).narrow(3, 2, 4).fill_(1);
+  EXPECT_TRUE(all_close(out, expected, 1e-6));
+}
+
+TEST(Transforms, ColorSimilarityAffineProjectiveAreIdentityAtZero) {
+  auto x = at::rand({2, 4, 6, 6});
+  core::TransformOptions options;
+  options.out_size = {6, 6};
+  for (auto kind : {core::TransformKind::kColor, core::TransformKind::kSimilarity,
+                    core::TransformKind::kAffine, core::TransformKind::kProjective}) {
+    SCOPED_TRACE(core::to_string(kind));
+    auto module = core::make_transform(kind, options);
+    EXPECT_TRUE(all_close(module->apply(x, at::zeros({2, module->num_parameters()})), x, 1e-6));
+  }
+}
+
+TEST(Transforms, UnknownNamesListTheValidOnes) {
+  try {
+    core::parse_transform_sequence("color_projectiv_tps");
+    FAIL();
+  } catch (const dti::Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("unknown transformation 'projectiv'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("projective"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("color_projectiv_tps"), std::string::npos) << msg;
+  }
+}
+
+TEST(Transforms, CurriculumSwitchesModulesOnAtMilestones) {
+  core::TransformationNetworkOptions options;
+  options.sequence = "color_projective_tps";
+  options.curriculum = {100, 350};
+  options.count = 2;
+  options.features = 8;
+  options.transform.out_size = {6, 6};
+  core::TransformationNetwork network(options, at::make_generator<at::CPUGeneratorImpl>(0));
+  EXPECT_TRUE(network.active(0, 0));
+  EXPECT_FALSE(network.active(1, 99));
+  EXPECT_TRUE(network.active(1, 100));
+  EXPECT_FALSE(network.active(2, 349));
+  EXPECT_TRUE(network.active(2, 350));
+  auto betas = network.predict(at::rand({3, 8}), 120);
+  EXPECT_TRUE(betas[0].defined() && betas[1].defined());
+  EXPECT_FALSE(betas[2].defined());
+  EXPECT_EQ(betas[1].sizes(), (at::IntArrayRef{2, 3, 9}));
+  EXPECT_TRUE(at::equal(betas[1], at::zeros_like(betas[1]))) << "predictors start at beta = 0";
+}
+
+TEST(Transforms, CurriculumOfWrongLengthIsRejected) {
+  core::TransformationNetworkOptions options;
+  options.sequence = "color_projective_tps";
+  options.curriculum = {100};
+  try {
+    options.validate("transformation_sequence");
+    FAIL();
+  } catch (const dti::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs 2 milestone(s)"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dti::test
