@@ -135,6 +135,30 @@ ImageAri AriAccumulator::update(const int64_t* truth, const int64_t* pred, int64
   return scores;
 }
 
+ImageAri AriAccumulator::update(const int64_t* truth, const int64_t* pred,
+                                const int64_t* pred_foreground, int64_t size) {
+  check_label_arrays("adjusted_rand_index", truth, size, pred, size);
+  check_label_arrays("adjusted_rand_index_foreground", truth, size, pred_foreground, size);
+  check_size("adjusted_rand_index", size);
+  // Both tables are filled before any score is kept, so a bad label leaves no partial image.
+  std::fill(counts_.begin(), counts_.end(), 0);
+  add_to_contingency("adjusted_rand_index", truth, pred, size, n_labels_, n_labels_, counts_.data(),
+                     "; n_labels (layers + 1) must exceed every instance id");
+  const PairCounts all = pair_counts(counts_.data(), n_labels_, n_labels_, 0);
+  std::fill(counts_.begin(), counts_.end(), 0);
+  add_to_contingency("adjusted_rand_index_foreground", truth, pred_foreground, size, n_labels_,
+                     n_labels_, counts_.data(),
+                     "; n_labels (layers + 1) must exceed every instance id");
+  const PairCounts foreground = pair_counts(counts_.data(), n_labels_, n_labels_, 1);
+  ImageAri scores;
+  scores.ari = adjusted_rand_index(all);
+  scores.ari_foreground = adjusted_rand_index(foreground);
+  scores.n_pixels = size;
+  scores.n_foreground = foreground.n_elements;
+  images_.push_back(scores);
+  return scores;
+}
+
 void AriAccumulator::update_batch(const int64_t* truth, const int64_t* pred, int64_t batch,
                                   int64_t pixels_per_image) {
   DTI_CHECK(batch >= 0 && pixels_per_image >= 0,

@@ -53,15 +53,20 @@ struct ImageAri {
 ImageAri image_ari(const int64_t* truth, const int64_t* pred, int64_t size, int64_t n_labels);
 
 /// Per-image ARI and ARI-FG over an evaluation set, and their means (the reported numbers are
-/// these means × 100). The predicted map is what SPEC 7 describes; for ARI-FG the caller has
-/// already given predicted-background pixels to their closest object layer.
+/// these means × 100). SPEC 7 scores ARI-FG on a different predicted map than ARI: the reference
+/// evaluates ARI on the composed instance map (0 = background) and ARI-FG after giving every
+/// pixel predicted as background to its closest object layer; pass both maps when they differ.
 class AriAccumulator {
  public:
   /// Labels of every image lie in [0, n_labels); n_labels >= 1.
   explicit AriAccumulator(int64_t n_labels);
 
-  /// Scores one image of `size` pixels (flat label maps) and returns its scores.
+  /// Scores one image of `size` pixels (flat label maps), ARI and ARI-FG on the same `pred`.
   ImageAri update(const int64_t* truth, const int64_t* pred, int64_t size);
+  /// Scores one image: ARI on `pred`, ARI-FG on `pred_foreground` (the map whose predicted
+  /// background was reassigned to object layers).
+  ImageAri update(const int64_t* truth, const int64_t* pred, const int64_t* pred_foreground,
+                  int64_t size);
   /// Scores `batch` images stored one after another, `pixels_per_image` pixels each.
   void update_batch(const int64_t* truth, const int64_t* pred, int64_t batch,
                     int64_t pixels_per_image);

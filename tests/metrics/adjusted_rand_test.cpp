@@ -166,6 +166,24 @@ TEST_F(AdjustedRandTest, AccumulatorAveragesImages) {
   EXPECT_EQ(accumulator.count(), 0);
 }
 
+TEST_F(AdjustedRandTest, ForegroundScoreCanUseItsOwnMap) {
+  // SPEC 7: ARI-FG is scored after predicted-background pixels were given to object layers,
+  // ARI on the map as composed. Pixel 2 (GT object 1) is predicted background in `pred` only.
+  const Labels truth = {0, 1, 1, 2, 2, 0}, pred = {0, 1, 0, 2, 2, 0}, pred_fg = {1, 1, 1, 2, 2, 1};
+  AriAccumulator accumulator(3);
+  const ImageAri both = accumulator.update(truth.data(), pred.data(), pred_fg.data(), 6);
+  EXPECT_EQ(both.ari, adjusted_rand_index(truth, pred, 3));
+  EXPECT_EQ(both.ari_foreground, adjusted_rand_index_foreground(truth, pred_fg, 3));
+  EXPECT_EQ(both.ari_foreground, 1.0);
+  EXPECT_LT(adjusted_rand_index_foreground(truth, pred, 3), 1.0);
+  EXPECT_EQ(both.n_foreground, 4);
+  // A bad id in the second map leaves the accumulator unchanged.
+  const Labels bad = {0, 1, 1, 2, 2, 3};
+  expect_error([&] { accumulator.update(truth.data(), pred.data(), bad.data(), 6); },
+               "adjusted_rand_index_foreground: label_pred expected labels in [0, 3), got 3");
+  EXPECT_EQ(accumulator.count(), 1);
+}
+
 TEST_F(AdjustedRandTest, RejectsBadInput) {
   expect_error(
       [] {
