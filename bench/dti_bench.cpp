@@ -1,0 +1,144 @@
+// Speed of the model's stages in the settings of SPEC 6, as images/s (items_per_second).
+//   BM_Compose      composition of the chosen layers (Eq. 2) / all K^L·M compositions (L = 1)
+//   BM_GreedySelect Algorithm 1 on random candidates (T sweeps)
+//   BM_TrainStep    forward, backward and Adam step in training mode; /initial = a fresh model
+//                   (first curriculum stage, sprites frozen where the config says), /active =
+//                   every module on and sprites trainable.
+// Run: build/bench/dti_bench --benchmark_format=json > bench.json (loadable by `runexp report`).
+// DTI_BENCH_DEVICE=cuda runs on the GPU (each iteration ends with a host sync through .item()).
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "core/adam.h"
+#include "core/composition.h"
+#include "core/greedy.h"
+#include "core/model.h"
+#include "core/occlusion.h"
+#include "core/paper_configs.h"
+
+namespace {
+
+using dti::core::DtiSprites;
+
+struct Setting {
+  const char* name;     // dataset of SPEC 6
+  int64_t batch;        // batch size of the authors' config
+  int64_t active_epoch; // an epoch where every module is on and sprites train
+};
+
+const Setting kSettings[] = {
+    {"tetrominoes", 32, 1},
+    {"multi_dsprites", 32, 20},
+    {"gtsrb8", 128, 350},
+};
+
+at::Device bench_device() {
+  const char* env = std::getenv("DTI_BENCH_DEVICE");
+  return at::Device(env != nullptr && *env != '\0' ? env : "cpu");
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+void finish(benchmark::State& state, int64_t images_per_iteration) {
+  state.SetItemsProcessed(state.iterations() * images_per_iteration);
+  state.counters["peak_rss_MB"] = peak_rss_mb();
+  state.counters["threads"] = at::get_num_threads();
+}
+
+void BM_Compose(benchmark::State& state) {
+  const Setting& s = kSettings[state.range(0)];
+  auto o = dti::core::paper_model_options(s.name);
+  const int64_t L = o.n_objects, K = o.n_sprites + (o.add_empty_sprite ? 1 : 0), B = s.batch;
+  const int64_t C = o.channels, H = o.image_size[0], W = o.image_size[1];
+  const auto dev = bench_device();
+  auto layers = at::rand({L, K, B, C, H, W}, dev);
+  auto masks = at::rand({L, K, B, 1, H, W}, dev);
+  auto occ = dti::core::fixed_occlusion(L, B, layers.options());
+  at::Tensor bkg = o.n_backgrounds > 0 ? at::rand({B, C, H, W}, dev) : at::Tensor();
+  auto resps = at::zeros({L, K, B}, dev).scatter_(1, at::randint(K, {L, 1, B}, dev.type() == at::kCPU ? at::TensorOptions(at::kLong) : at::TensorOptions(at::kLong).device(dev)), 1);
+  at::NoGradGuard no_grad;
+  for (auto _ : state) {
+    at::Tensor out = L == 1 ? dti::core::compose_all(layers, masks, occ, bkg.unsqueeze(0), false)
+                            : dti::core::compose_weighted(layers, masks, occ, resps, bkg);
+    benchmark::DoNotOptimize(out.sum().item<float>());
+  }
+  finish(state, B);
+  state.SetLabel(s.name);
+}
+
+void BM_GreedySelect(benchmark::State& state) {
+  const Setting& s = kSettings[state.range(0)];
+  auto o = dti::core::paper_model_options(s.name);
+  const int64_t L = o.n_objects, K = o.n_sprites + (o.add_empty_sprite ? 1 : 0), B = s.batch;
+  const int64_t C = o.channels, H = o.image_size[0], W = o.image_size[1];
+  const auto dev = bench_device();
+  auto x = at::rand({B, C, H, W}, dev);
+  auto layers = at::rand({L, K, B, C, H, W}, dev);
+  auto masks = at::rand({L, K, B, 1, H, W}, dev);
+  auto occ = dti::core::fixed_occlusion(L, B, x.options());
+  at::Tensor bkg = o.n_backgrounds > 0 ? at::rand({B, C, H, W}, dev) : at::Tensor();
+  dti::core::GreedyOptions g;
+  g.iterations = o.greedy_algo_iter;
+  g.has_empty_sprite = o.add_empty_sprite;
+  g.lambda_empty = o.lambda_empty_sprite;
+  for (auto _ : state) {
+    auto r = dti::core::greedy_select(x, layers, masks, bkg, occ, g);
+    benchmark::DoNotOptimize(r.selection.sum().item<int64_t>());
+  }
+  finish(state, B);
+  state.SetLabel(s.name);
+}
+
+void BM_TrainStep(benchmark::State& state) {
+  const Setting& s = kSettings[state.range(0)];
+  const bool active = state.range(1) != 0;
+  const auto dev = bench_device();
+  DtiSprites model(dti::core::paper_model_options(s.name), 0);
+  model.to(dev);
+  model.set_epoch(active ? s.active_epoch : 0);
+  std::vector<dti::core::AdamParameter> params;
+  for (const auto& p : model.parameters()) {
+    params.push_back({p.name, p.tensor, p.group == dti::core::ParameterGroup::kSprites ? 0u : 1u,
+                      p.encoder ? model.encoder_multiplicity() : 1});
+  }
+  const double lr = s.batch == 128 ? 1e-3 : 1e-4;
+  dti::core::Adam adam(params, {{lr, 0.0}, {lr, 1e-6}});
+  auto o = model.options();
+  auto x = at::rand({s.batch, o.channels, o.image_size[0], o.image_size[1]}, dev);
+  for (auto _ : state) {
+    adam.zero_grad();
+    auto out = model.forward_train(x);
+    out.loss.backward();
+    adam.step();
+    benchmark::DoNotOptimize(out.loss.item<float>());
+  }
+  finish(state, s.batch);
+  state.SetLabel(std::string(s.name) + (active ? "/active" : "/initial"));
+}
+
+BENCHMARK(BM_Compose)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GreedySelect)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TrainStep)->ArgsProduct({{0, 1, 2}, {0, 1}})->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::AddCustomContext("libtorch", TORCH_VERSION);
+  benchmark::AddCustomContext("device", bench_device().str());
+  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,114 @@
+// Adam against a scalar re-derivation of torch 1.13's update, the multiplicity quirk, the
+// zero_grad semantics, and the reassignment plan.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/adam.h"
+#include "core/error.h"
+#include "core/reassignment.h"
+
+namespace dti::test {
+namespace {
+
+// torch.optim.Adam (1.13, single tensor) on one scalar, in double.
+struct ScalarAdam {
+  double m = 0, v = 0, p;
+  int64_t t = 0;
+  void step(double g, double lr, double wd) {
+    t += 1;
+    g += wd * p;
+    m = 0.9 * m + 0.1 * g;
+    v = 0.999 * v + 0.001 * g * g;
+    const double bc1 = 1 - std::pow(0.9, t), bc2 = 1 - std::pow(0.999, t);
+    p -= lr / bc1 * m / (std::sqrt(v) / std::sqrt(bc2) + 1e-8);
+  }
+};
+
+TEST(Adam, MatchesTorchUpdateWithWeightDecayAndRepeats) {
+  auto w = at::tensor({0.5, -1.25}, at::kDouble).requires_grad_(true);
+  core::Adam adam({{"w", w, 0, /*repeats=*/3}}, {{0.01, 0.1}});
+  ScalarAdam ref0{0, 0, 0.5}, ref1{0, 0, -1.25};
+  for (int step = 0; step < 4; ++step) {
+    adam.zero_grad();
+    auto loss = (w * w * w).sum();  // grad 3w²
+    loss.backward();
+    const double g0 = 3 * std::pow(w[0].item<double>(), 2), g1 = 3 * std::pow(w[1].item<double>(), 2);
+    adam.step();
+    for (int r = 0; r < 3; ++r) {  // the same gradient applied three times in a row
+      ref0.step(g0, 0.01, 0.1);
+      ref1.step(g1, 0.01, 0.1);
+    }
+  }
+  EXPECT_NEAR(w[0].item<double>(), ref0.p, 1e-12);
+  EXPECT_NEAR(w[1].item<double>(), ref1.p, 1e-12);
+  EXPECT_EQ(adam.state(0).step, 12);
+}
+
+TEST(Adam, SkipsTensorsNeverUsedAndKeepsUpdatingUsedOnes) {
+  auto used = at::ones({2}).requires_grad_(true);
+  auto unused = at::ones({2}).requires_grad_(true);
+  core::Adam adam({{"used", used, 0}, {"unused", unused, 0}}, {{0.1, 0.0}});
+  (used * 2).sum().backward();
+  adam.step();
+  EXPECT_TRUE(at::equal(unused, at::ones({2}))) << "no gradient yet: untouched, like torch";
+  EXPECT_FALSE(adam.state(1).exp_avg.defined());
+  adam.zero_grad();
+  ASSERT_TRUE(used.grad().defined()) << "zero_grad keeps the gradient tensor (set_to_none=False)";
+  auto before = used.clone();
+  adam.step();  // zero gradient, but the momentum still moves the tensor (reference behaviour)
+  EXPECT_FALSE(at::equal(used, before));
+}
+
+TEST(Adam, CopiesStateSlices) {
+  auto w = at::zeros({3, 2}).requires_grad_(true);
+  core::Adam adam({{"w", w, 0}}, {{0.1, 0.0}});
+  (w * at::arange(6, at::kFloat).view({3, 2})).sum().backward();
+  adam.step();
+  adam.copy_state_slice(0, 0, /*dst=*/0, /*src=*/2);
+  EXPECT_TRUE(at::equal(adam.state(0).exp_avg[0], adam.state(0).exp_avg[2]));
+  EXPECT_TRUE(at::equal(adam.state(0).exp_avg_sq[0], adam.state(0).exp_avg_sq[2]));
+}
+
+TEST(Adam, StateRoundTripsThroughNamedTensors) {
+  auto w = at::zeros({2}).requires_grad_(true);
+  core::Adam adam({{"w", w, 0, 2}}, {{0.1, 0.0}});
+  (w * 3).sum().backward();
+  adam.step();
+  auto saved = adam.state_tensors();
+  auto w2 = w.detach().clone().requires_grad_(true);
+  core::Adam other({{"w", w2, 0, 2}}, {{0.1, 0.0}});
+  other.load_state_tensors(saved);
+  EXPECT_EQ(other.state(0).step, 2);
+  EXPECT_TRUE(at::equal(other.state(0).exp_avg, adam.state(0).exp_avg));
+}
+
+TEST(Adam, RejectsInvalidSettings) {
+  auto w = at::zeros({1}).requires_grad_(true);
+  EXPECT_THROW(core::Adam({{"w", w, 0}}, {{0.0, 0.0}}), dti::Error);
+  EXPECT_THROW(core::Adam({{"w", w, 1}}, {{0.1, 0.0}}), dti::Error);
+}
+
+TEST(Reassignment, EmptySpriteShareIsDroppedAndRestNormalised) {
+  // Real sprites used 0.5, 0.05, 0.3; the empty one 0.15. Normalised: 1, 0.1, 0.6.
+  auto plan = core::plan_reassignment({0.5, 0.05, 0.3, 0.15}, true, 0.2 / 3);
+  EXPECT_EQ(plan.source, 0);
+  EXPECT_TRUE(plan.reassigned.empty()) << "0.1 >= 0.2/3";
+  plan = core::plan_reassignment({0.5, 0.01, 0.3, 0.15}, true, 0.2 / 3);
+  EXPECT_EQ(plan.reassigned, (std::vector<int64_t>{1}));
+  EXPECT_NEAR(plan.proportions[1], 0.02, 1e-12);
+}
+
+TEST(Reassignment, WithoutEmptySpriteRawProportionsAreCompared) {
+  auto plan = core::plan_reassignment({0.6, 0.39, 0.01}, false, 0.2 / 3);
+  EXPECT_EQ(plan.source, 0);
+  EXPECT_EQ(plan.reassigned, (std::vector<int64_t>{2}));
+}
+
+TEST(Reassignment, NoRealSpriteUsedReassignsNothing) {
+  auto plan = core::plan_reassignment({0, 0, 1}, true, 0.1);
+  EXPECT_TRUE(plan.reassigned.empty());
+}
+
+}  // namespace
+}  // namespace dti::test
