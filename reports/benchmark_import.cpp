@@ -57,19 +57,34 @@ double nanoseconds_per(const std::string& unit, const std::string& source) {
 
 // Keys Google Benchmark writes itself; any other numeric key of an entry is a user counter.
 const std::set<std::string>& standard_keys() {
-  static const std::set<std::string> keys = {
-      "name",          "family_index",   "per_family_instance_index", "run_name",
-      "run_type",      "repetitions",    "repetition_index",          "threads",
-      "iterations",    "real_time",      "cpu_time",                  "time_unit",
-      "items_per_second", "bytes_per_second", "label",                "aggregate_name",
-      "aggregate_unit", "error_occurred", "error_message",            "skipped",
-      "skip_message",  "big_o"};
+  static const std::set<std::string> keys = {"name",
+                                             "family_index",
+                                             "per_family_instance_index",
+                                             "run_name",
+                                             "run_type",
+                                             "repetitions",
+                                             "repetition_index",
+                                             "threads",
+                                             "iterations",
+                                             "real_time",
+                                             "cpu_time",
+                                             "time_unit",
+                                             "items_per_second",
+                                             "bytes_per_second",
+                                             "label",
+                                             "aggregate_name",
+                                             "aggregate_unit",
+                                             "error_occurred",
+                                             "error_message",
+                                             "skipped",
+                                             "skip_message",
+                                             "big_o"};
   return keys;
 }
 
 ImportedRun entry_to_run(const Database& db, const JsonObject& entry, const JsonObject& context,
-                         const std::string& context_json,
-                         const BenchmarkImportOptions& options, const std::string& source) {
+                         const std::string& context_json, const BenchmarkImportOptions& options,
+                         const std::string& source) {
   const std::string name = text_or(entry, "name", "");
   DTI_CHECK(!name.empty(), source, ": a benchmark entry has no \"name\"");
   ImportedRun run;
@@ -86,9 +101,10 @@ ImportedRun entry_to_run(const Database& db, const JsonObject& entry, const Json
   run.host = text_or(context, "host_name", "unknown-host");
 
   // Identity: the entry minus its measurements, plus the context without the load average.
-  Statement identity(db, "SELECT json_object('name', ?1, 'run_type', ?2, 'aggregate_name', ?3, "
-                         "'repetition_index', ?4, 'threads', ?5, 'label', ?6, "
-                         "'context', json_remove(json(?7), '$.load_avg'))");
+  Statement identity(db,
+                     "SELECT json_object('name', ?1, 'run_type', ?2, 'aggregate_name', ?3, "
+                     "'repetition_index', ?4, 'threads', ?5, 'label', ?6, "
+                     "'context', json_remove(json(?7), '$.load_avg'))");
   identity.bind(1, name).bind(2, text_or(entry, "run_type", "iteration"));
   identity.bind(3, run.spec.variant).bind(4, run.spec.seed);
   identity.bind(5, static_cast<int64_t>(number(entry, "threads").value_or(1)));
@@ -114,22 +130,24 @@ ImportedRun entry_to_run(const Database& db, const JsonObject& entry, const Json
   run.status = RunStatus::finished;
 
   const std::string aggregate_unit = text_or(entry, "aggregate_unit", "time");
-  const std::string suffix =
-      aggregate_unit == "time" ? "_ns" : aggregate_unit == "percentage" ? "_cv" : "_" + aggregate_unit;
-  const double scale = aggregate_unit == "time"
-                           ? nanoseconds_per(text_or(entry, "time_unit", "ns"), source)
-                           : 1.0;
+  const std::string suffix = aggregate_unit == "time"         ? "_ns"
+                             : aggregate_unit == "percentage" ? "_cv"
+                                                              : "_" + aggregate_unit;
+  const double scale =
+      aggregate_unit == "time" ? nanoseconds_per(text_or(entry, "time_unit", "ns"), source) : 1.0;
   for (const char* key : {"real_time", "cpu_time"})
     if (auto value = number(entry, key)) run.metrics.push_back({key + suffix, *value * scale, {}});
   for (const auto& [key, field] : entry)
-    if (field.is_number() && !standard_keys().count(key)) run.metrics.push_back({key, field.number, {}});
+    if (field.is_number() && !standard_keys().count(key))
+      run.metrics.push_back({key, field.number, {}});
   for (const char* key : {"items_per_second", "bytes_per_second"})
     if (auto value = number(entry, key)) run.metrics.push_back({key, *value, {}});
 
   if (auto iterations = number(entry, "iterations"))
     run.outcome.iterations = static_cast<int64_t>(*iterations);
   run.outcome.images_per_second = number(entry, "images_per_second");
-  if (!run.outcome.images_per_second) run.outcome.images_per_second = number(entry, "items_per_second");
+  if (!run.outcome.images_per_second)
+    run.outcome.images_per_second = number(entry, "items_per_second");
   auto peak = number(entry, "peak_memory_bytes");
   if (!peak) peak = number(entry, "max_bytes_used");
   if (peak) run.outcome.peak_memory_bytes = static_cast<int64_t>(*peak);
@@ -168,8 +186,8 @@ std::vector<ImportedRun> parse_benchmark_json(const std::string& json_text,
   Statement entries(db, "SELECT value, type FROM json_each(?1, '$.benchmarks')");
   entries.bind(1, json_text);
   while (entries.step()) {
-    DTI_CHECK(entries.text(1) == "object", source, ": benchmark entry ", runs.size(),
-              " is a JSON ", entries.text(1), ", expected an object");
+    DTI_CHECK(entries.text(1) == "object", source, ": benchmark entry ", runs.size(), " is a JSON ",
+              entries.text(1), ", expected an object");
     const JsonObject entry = read_object(db, entries.text(0), "$");
     runs.push_back(entry_to_run(db, entry, context, context_json, options, source));
   }

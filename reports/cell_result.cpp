@@ -11,9 +11,12 @@ namespace {
 std::string describe_unfinished(const std::vector<RunRecord>& runs) {
   int alive = 0, stale = 0, failed = 0;
   for (const RunRecord& run : runs) {
-    if (run.status == RunStatus::failed) ++failed;
-    else if (run.liveness == Liveness::stale) ++stale;
-    else if (run.status == RunStatus::running) ++alive;
+    if (run.status == RunStatus::failed)
+      ++failed;
+    else if (run.liveness == Liveness::stale)
+      ++stale;
+    else if (run.status == RunStatus::running)
+      ++alive;
   }
   std::vector<std::string> parts;
   if (alive) parts.push_back(std::to_string(alive) + " running");
@@ -73,8 +76,8 @@ CellResult collect_cell(const Store& store, const CellRef& ref, const CellOption
     inputs.push_back({id, *run.outcome.final_loss, {{ref.metric, value->second}}});
   }
   if (without_loss > 0) {
-    result.not_counted += (result.not_counted.empty() ? "" : ", ") +
-                          std::to_string(without_loss) + " finished without a final loss";
+    result.not_counted += (result.not_counted.empty() ? "" : ", ") + std::to_string(without_loss) +
+                          " finished without a final loss";
   }
   if (inputs.empty()) {
     if (runs.empty()) {

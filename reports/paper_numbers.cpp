@@ -92,8 +92,7 @@ const std::vector<PaperNumber>& paper_numbers() {
 }
 
 std::optional<PaperNumber> find_paper_number(const std::string& table, const std::string& method,
-                                             const std::string& dataset,
-                                             const std::string& variant,
+                                             const std::string& dataset, const std::string& variant,
                                              const std::string& metric) {
   for (const PaperNumber& n : paper_numbers())
     if (n.table == table && n.method == method && n.dataset == dataset && n.variant == variant &&
@@ -104,10 +103,12 @@ std::optional<PaperNumber> find_paper_number(const std::string& table, const std
 
 const std::vector<PaperFigureNote>& paper_figure_notes() {
   static const std::vector<PaperFigureNote> notes = {
-      {"figure8", "Figure 8: final loss against the number of sprites K on Tetrominoes; the paper "
-                  "finds the elbow at K = 19."},
-      {"figure9", "Figure 9: the effect of the greedy selection's λ in {0, 1e-5, 1e-4, 1e-3} on "
-                  "Multi-dSprites."},
+      {"figure8",
+       "Figure 8: final loss against the number of sprites K on Tetrominoes; the paper "
+       "finds the elbow at K = 19."},
+      {"figure9",
+       "Figure 9: the effect of the greedy selection's λ in {0, 1e-5, 1e-4, 1e-3} on "
+       "Multi-dSprites."},
   };
   return notes;
 }

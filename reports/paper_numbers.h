@@ -39,8 +39,7 @@ const std::vector<PaperNumber>& paper_numbers();
 
 /// The number for (table, method, dataset, variant, metric), if the paper reports one.
 std::optional<PaperNumber> find_paper_number(const std::string& table, const std::string& method,
-                                             const std::string& dataset,
-                                             const std::string& variant,
+                                             const std::string& dataset, const std::string& variant,
                                              const std::string& metric);
 
 /// What the paper says about its figures that is not a number in a table.

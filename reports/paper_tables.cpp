@@ -70,8 +70,8 @@ TableSpec table2() {
       {kTetrominoes, "sprite-specific transformations only", "sprite_transformations_only"},
   };
   for (const Ablation& ablation : ablations) {
-    RowSpec row{ablation.dataset.paper + ": " + ablation.variant, kDti, ablation.variant, {},
-                std::nullopt};
+    RowSpec row{
+        ablation.dataset.paper + ": " + ablation.variant, kDti, ablation.variant, {}, std::nullopt};
     const std::string cell = ablation.dataset.cell + "/" + ablation.cell_suffix;
     row.cells = {{ablation.dataset.paper, "ARI-FG", {"table2", cell, "ari_fg"}},
                  {ablation.dataset.paper, "ARI", {"table2", cell, "ari"}}};
@@ -95,8 +95,8 @@ TableSpec table3() {
 
 TableSpec table4() {
   TableSpec spec = grouped_spec(
-      "table4", "Table 4: Weizmann Horse cosegmentation accuracy (%) over the 327 images",
-      "table4", {{"Weizmann Horse", "weizmann_horse"}}, {{"accuracy", "accuracy"}});
+      "table4", "Table 4: Weizmann Horse cosegmentation accuracy (%) over the 327 images", "table4",
+      {{"Weizmann Horse", "weizmann_horse"}}, {{"accuracy", "accuracy"}});
   spec.peers = {"classical methods"};
   spec.notes = {"Classical methods: the range of the cosegmentation methods the paper cites."};
   return spec;
@@ -115,12 +115,18 @@ TableSpec table5() {
 
 TableSpec paper_table_spec(int number) {
   switch (number) {
-    case 1: return table1();
-    case 2: return table2();
-    case 3: return table3();
-    case 4: return table4();
-    case 5: return table5();
-    default: break;
+    case 1:
+      return table1();
+    case 2:
+      return table2();
+    case 3:
+      return table3();
+    case 4:
+      return table4();
+    case 5:
+      return table5();
+    default:
+      break;
   }
   throw Error("paper_table_spec: no table " + std::to_string(number) +
               " in the paper's results (expected 1, 2, 3, 4 or 5)");
@@ -151,10 +157,10 @@ PaperTable build_paper_table(const TableSpec& spec,
               spec.columns.size());
     MeasuredRow row{row_spec.label, {}};
     for (const CellSpec& cell : row_spec.cells)
-      row.cells.push_back({cell,
-                           find_paper_number(spec.id, row_spec.method, cell.dataset,
-                                             row_spec.variant, cell.metric),
-                           results(cell)});
+      row.cells.push_back(
+          {cell,
+           find_paper_number(spec.id, row_spec.method, cell.dataset, row_spec.variant, cell.metric),
+           results(cell)});
     table.rows.push_back(row);
   }
   // Ablations against their baseline row, where both sides have two or more seeds.
@@ -166,8 +172,8 @@ PaperTable build_paper_table(const TableSpec& spec,
       const auto& a = variant.cells[c].ours.values;
       const auto& b = baseline.cells[c].ours.values;
       if (a.size() < 2 || b.size() < 2) continue;
-      table.comparisons.push_back({variant.label + " vs " + baseline.label,
-                                   spec.columns[c].label, compare_variants(a, b, bootstrap)});
+      table.comparisons.push_back({variant.label + " vs " + baseline.label, spec.columns[c].label,
+                                   compare_variants(a, b, bootstrap)});
     }
   }
   return table;

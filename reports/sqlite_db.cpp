@@ -10,9 +10,9 @@ namespace dti::reports {
 
 Database::Database(const std::string& path, int busy_timeout_ms) : path_(path) {
   // SQLITE_OPEN_FULLMUTEX is not needed: one connection is used by one thread at a time.
-  const int rc = sqlite3_open_v2(path.c_str(), &db_,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -45,8 +45,9 @@ void Database::check(int rc, const std::string& what) const {
   std::string hint;
   const int primary = rc & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-    hint = " (another process held the database longer than the busy timeout; retry, or raise "
-           "StoreOptions::busy_timeout_ms)";
+    hint =
+        " (another process held the database longer than the busy timeout; retry, or raise "
+        "StoreOptions::busy_timeout_ms)";
   else if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
     hint = " (the file is not a SQLite database or is damaged; pass a results-store path)";
   else if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR)

@@ -74,28 +74,38 @@ void migrate(Database& db) {
 
 std::string to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::running: return "running";
-    case RunStatus::finished: return "finished";
-    case RunStatus::failed: return "failed";
+    case RunStatus::running:
+      return "running";
+    case RunStatus::finished:
+      return "finished";
+    case RunStatus::failed:
+      return "failed";
   }
   return "?";
 }
 
 std::string to_string(Liveness liveness) {
   switch (liveness) {
-    case Liveness::ended: return "ended";
-    case Liveness::alive: return "alive";
-    case Liveness::stale: return "stale";
+    case Liveness::ended:
+      return "ended";
+    case Liveness::alive:
+      return "alive";
+    case Liveness::stale:
+      return "stale";
   }
   return "?";
 }
 
 std::string to_string(ClaimResult result) {
   switch (result) {
-    case ClaimResult::started: return "started";
-    case ClaimResult::resumed: return "resumed";
-    case ClaimResult::already_finished: return "already_finished";
-    case ClaimResult::running_elsewhere: return "running_elsewhere";
+    case ClaimResult::started:
+      return "started";
+    case ClaimResult::resumed:
+      return "resumed";
+    case ClaimResult::already_finished:
+      return "already_finished";
+    case ClaimResult::running_elsewhere:
+      return "running_elsewhere";
   }
   return "?";
 }
@@ -122,9 +132,8 @@ Store Store::open(const std::string& path, const StoreOptions& options) {
   {
     Statement mode(*db, "PRAGMA journal_mode = WAL");
     mode.step();
-    DTI_CHECK(mode.text(0) == "wal", "results store '", path,
-              "': cannot switch to WAL mode (got '", mode.text(0),
-              "'); put the store on a local file system");
+    DTI_CHECK(mode.text(0) == "wal", "results store '", path, "': cannot switch to WAL mode (got '",
+              mode.text(0), "'); put the store on a local file system");
   }
   db->exec("PRAGMA synchronous = FULL");
   db->exec("PRAGMA foreign_keys = ON");
@@ -147,7 +156,8 @@ int64_t Store::ensure_experiment(const std::string& name, const std::string& des
   DTI_CHECK(!name.empty(), "results store: experiment name is empty");
   Transaction transaction(*db_);
   Statement insert(*db_, std::string("INSERT INTO experiments (name, description, created_at) "
-                                     "VALUES (?1, ?2, ") + kNow + ") ON CONFLICT (name) DO " +
+                                     "VALUES (?1, ?2, ") +
+                             kNow + ") ON CONFLICT (name) DO " +
                              "UPDATE SET description = ?2 WHERE ?2 <> ''");
   insert.bind(1, name).bind(2, description).run();
   Statement select(*db_, "SELECT id FROM experiments WHERE name = ?1");
@@ -175,15 +185,17 @@ int64_t Store::insert_run(const RunSpec& spec) {
   DTI_CHECK(!spec.experiment.empty() && !spec.cell.empty(),
             "results store: a run needs an experiment and a cell, got experiment '",
             spec.experiment, "' cell '", spec.cell, "'");
-  Statement experiment(*db_, std::string("INSERT INTO experiments (name, created_at) VALUES (?1, ") +
-                                 kNow + ") ON CONFLICT (name) DO NOTHING");
+  Statement experiment(
+      *db_, std::string("INSERT INTO experiments (name, created_at) VALUES (?1, ") + kNow +
+                ") ON CONFLICT (name) DO NOTHING");
   experiment.bind(1, spec.experiment).run();
   Statement insert(
-      *db_, std::string("INSERT INTO runs (experiment_id, cell, dataset, variant, seed, config_text, "
-                        "config_hash, code_version, libtorch_version, device, host, pid, "
-                        "started_at, heartbeat_at, status) VALUES ((SELECT id FROM experiments "
-                        "WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ") +
-                kNow + ", " + kNow + ", 'running')");
+      *db_,
+      std::string("INSERT INTO runs (experiment_id, cell, dataset, variant, seed, config_text, "
+                  "config_hash, code_version, libtorch_version, device, host, pid, "
+                  "started_at, heartbeat_at, status) VALUES ((SELECT id FROM experiments "
+                  "WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ") +
+          kNow + ", " + kNow + ", 'running')");
   insert.bind(1, spec.experiment).bind(2, spec.cell).bind(3, spec.dataset).bind(4, spec.variant);
   insert.bind(5, spec.seed).bind(6, spec.config_text).bind(7, config_hash(spec.config_text));
   insert.bind(8, spec.code_version).bind(9, spec.libtorch_version).bind(10, spec.device);
@@ -201,7 +213,8 @@ int64_t Store::start_run(const RunSpec& spec) {
 void Store::take_over(const RunRecord& run) {
   Statement update(*db_, std::string("UPDATE runs SET status = 'running', host = ?2, pid = ?3, "
                                      "attempts = attempts + 1, ended_at = NULL, error = '', "
-                                     "heartbeat_at = ") + kNow + " WHERE id = ?1");
+                                     "heartbeat_at = ") +
+                             kNow + " WHERE id = ?1");
   update.bind(1, run.id).bind(2, host_).bind(3, pid_).run();
 }
 
@@ -254,8 +267,9 @@ void Store::record_metric(int64_t run_id, const std::string& name, double value,
 void Store::record_metrics(int64_t run_id, const std::vector<MetricPoint>& points) {
   Transaction transaction(*db_);
   run(run_id);  // unknown ids are an error rather than a foreign-key failure
-  Statement insert(*db_, "INSERT OR REPLACE INTO metrics (run_id, name, iteration, value) "
-                         "VALUES (?1, ?2, ?3, ?4)");
+  Statement insert(*db_,
+                   "INSERT OR REPLACE INTO metrics (run_id, name, iteration, value) "
+                   "VALUES (?1, ?2, ?3, ?4)");
   for (const MetricPoint& point : points) {
     DTI_CHECK(!point.name.empty(), "record_metrics: empty metric name for run ", run_id);
     insert.bind(1, run_id).bind(2, point.name).bind(3, point.iteration).bind(4, point.value);
@@ -277,8 +291,9 @@ int64_t Store::record_artifact(int64_t run_id, const std::string& kind, const st
   const std::string absolute = fs::absolute(path).lexically_normal().string();
   Transaction transaction(*db_);
   run(run_id);
-  Statement insert(*db_, "INSERT INTO artifacts (run_id, kind, path, label, iteration) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5)");
+  Statement insert(*db_,
+                   "INSERT INTO artifacts (run_id, kind, path, label, iteration) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)");
   insert.bind(1, run_id).bind(2, kind).bind(3, absolute).bind(4, label).bind(5, iteration).run();
   const int64_t id = db_->last_insert_id();
   transaction.commit();
@@ -323,17 +338,19 @@ int64_t Store::import_runs(const std::vector<ImportedRun>& runs) {
                      config_hash(imported.spec.config_text)};
     if (find_finished_run(key) || find_unfinished_run(key)) continue;
     const int64_t id = insert_run(imported.spec);
-    Statement update(*db_, "UPDATE runs SET host = ?2, pid = 0, started_at = ?3, ended_at = ?4, "
-                           "heartbeat_at = ?4, status = ?5, final_loss = ?6, iterations = ?7, "
-                           "images_per_second = ?8, peak_memory_bytes = ?9, error = ?10 "
-                           "WHERE id = ?1");
+    Statement update(*db_,
+                     "UPDATE runs SET host = ?2, pid = 0, started_at = ?3, ended_at = ?4, "
+                     "heartbeat_at = ?4, status = ?5, final_loss = ?6, iterations = ?7, "
+                     "images_per_second = ?8, peak_memory_bytes = ?9, error = ?10 "
+                     "WHERE id = ?1");
     update.bind(1, id).bind(2, imported.host).bind(3, imported.started_at);
     update.bind(4, imported.ended_at).bind(5, to_string(imported.status));
     update.bind(6, imported.outcome.final_loss).bind(7, imported.outcome.iterations);
     update.bind(8, imported.outcome.images_per_second);
     update.bind(9, imported.outcome.peak_memory_bytes).bind(10, imported.error).run();
-    Statement metric(*db_, "INSERT OR REPLACE INTO metrics (run_id, name, iteration, value) "
-                           "VALUES (?1, ?2, ?3, ?4)");
+    Statement metric(*db_,
+                     "INSERT OR REPLACE INTO metrics (run_id, name, iteration, value) "
+                     "VALUES (?1, ?2, ?3, ?4)");
     for (const MetricPoint& point : imported.metrics) {
       metric.bind(1, id).bind(2, point.name).bind(3, point.iteration).bind(4, point.value).run();
       metric.reset();
@@ -386,7 +403,7 @@ RunRecord Store::read_run(const Statement& row) const {
 }
 
 std::vector<RunRecord> Store::query_runs(const std::string& tail,
-                                   const std::function<void(Statement&)>& bind) const {
+                                         const std::function<void(Statement&)>& bind) const {
   Statement select(*db_, kRunColumns + tail);
   bind(select);
   std::vector<RunRecord> runs;

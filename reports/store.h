@@ -285,7 +285,7 @@ class Store {
   Store(std::unique_ptr<Database> db, const StoreOptions& options);
   // Runs `SELECT <run columns> ... <tail>` with parameters bound by `bind`.
   std::vector<RunRecord> query_runs(const std::string& tail,
-                              const std::function<void(Statement&)>& bind) const;
+                                    const std::function<void(Statement&)>& bind) const;
   // Reads the current row of a query_runs() statement.
   RunRecord read_run(const Statement& row) const;
   // Liveness of a run from its status, host, pid and heartbeat age.

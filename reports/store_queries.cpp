@@ -50,9 +50,10 @@ std::vector<RunRecord> Store::list_runs(const RunFilter& filter) const {
 }
 
 std::vector<std::string> Store::cells(const std::string& experiment) const {
-  Statement select(*db_,
-                   "SELECT DISTINCT r.cell FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-                   "WHERE e.name = ?1 ORDER BY r.cell");
+  Statement select(
+      *db_,
+      "SELECT DISTINCT r.cell FROM runs r JOIN experiments e ON e.id = r.experiment_id "
+      "WHERE e.name = ?1 ORDER BY r.cell");
   select.bind(1, experiment);
   std::vector<std::string> cells;
   while (select.step()) cells.push_back(select.text(0));
@@ -60,8 +61,9 @@ std::vector<std::string> Store::cells(const std::string& experiment) const {
 }
 
 std::vector<MetricPoint> Store::metrics(int64_t run_id) const {
-  Statement select(*db_, "SELECT name, value, iteration FROM metrics WHERE run_id = ?1 "
-                         "ORDER BY name, ifnull(iteration, -1)");
+  Statement select(*db_,
+                   "SELECT name, value, iteration FROM metrics WHERE run_id = ?1 "
+                   "ORDER BY name, ifnull(iteration, -1)");
   select.bind(1, run_id);
   std::vector<MetricPoint> points;
   while (select.step())
@@ -78,8 +80,9 @@ std::map<std::string, double> Store::final_metrics(int64_t run_id) const {
 }
 
 std::vector<MetricPoint> Store::metric_curve(int64_t run_id, const std::string& name) const {
-  Statement select(*db_, "SELECT value, iteration FROM metrics WHERE run_id = ?1 AND name = ?2 "
-                         "AND iteration IS NOT NULL ORDER BY iteration");
+  Statement select(*db_,
+                   "SELECT value, iteration FROM metrics WHERE run_id = ?1 AND name = ?2 "
+                   "AND iteration IS NOT NULL ORDER BY iteration");
   select.bind(1, run_id).bind(2, name);
   std::vector<MetricPoint> points;
   while (select.step()) points.push_back({name, select.real(0), select.int64(1)});
@@ -87,8 +90,9 @@ std::vector<MetricPoint> Store::metric_curve(int64_t run_id, const std::string& 
 }
 
 std::vector<Artifact> Store::artifacts(int64_t run_id, const std::string& kind) const {
-  Statement select(*db_, "SELECT id, run_id, kind, path, label, iteration FROM artifacts "
-                         "WHERE run_id = ?1 AND (?2 = '' OR kind = ?2) ORDER BY id");
+  Statement select(*db_,
+                   "SELECT id, run_id, kind, path, label, iteration FROM artifacts "
+                   "WHERE run_id = ?1 AND (?2 = '' OR kind = ?2) ORDER BY id");
   select.bind(1, run_id).bind(2, kind);
   std::vector<Artifact> artifacts;
   while (select.step())

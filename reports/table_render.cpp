@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "reports/svg.h"
+
 namespace dti::reports {
 namespace {
 
@@ -81,15 +83,15 @@ void add_measured(Layout& layout, const MeasuredRow& row, bool& any_marked) {
       used.used = static_cast<int64_t>(result.seeds_used.size());
       used.dropped = static_cast<int64_t>(result.dropped.size());
       for (const DroppedSeed& d : result.dropped)
-        used.notes.push_back(layout.number(
-            where + ": dropped run " + std::to_string(d.run_id) + " (seed " +
-            std::to_string(d.seed) + ", final loss " + number_text(d.final_loss) +
-            ", robust z " + number_text(d.robust_z) + ")"));
+        used.notes.push_back(layout.number(where + ": dropped run " + std::to_string(d.run_id) +
+                                           " (seed " + std::to_string(d.seed) + ", final loss " +
+                                           number_text(d.final_loss) + ", robust z " +
+                                           number_text(d.robust_z) + ")"));
       if (!result.not_counted.empty())
         used.notes.push_back(layout.number(where + ": not counted: " + result.not_counted));
       if (!result.superseded.empty())
-        used.notes.push_back(layout.number(where + ": superseded by a later run of the same seed: " +
-                                           result.superseded));
+        used.notes.push_back(layout.number(
+            where + ": superseded by a later run of the same seed: " + result.superseded));
     }
     if (auto d = cell.difference()) {
       diff.kind = Entry::Kind::difference;
@@ -111,7 +113,8 @@ Layout make_layout(const PaperTable& table) {
   }
   bool any_marked = false;
   for (const PeerRow& peer : table.peers)
-    for (const auto& paper : peer.cells) any_marked = any_marked || (paper && paper->outlier_removed);
+    for (const auto& paper : peer.cells)
+      any_marked = any_marked || (paper && paper->outlier_removed);
   for (const MeasuredRow& row : table.rows) add_measured(layout, row, any_marked);
   if (!layout.lines.empty()) layout.lines.front().rule_before = false;
 
@@ -152,17 +155,21 @@ std::string markdown_refs(const std::vector<size_t>& notes) {
 
 std::string markdown_entry(const Entry& e) {
   switch (e.kind) {
-    case Entry::Kind::dash: return "–";
+    case Entry::Kind::dash:
+      return "–";
     case Entry::Kind::value:
       return format_fixed1(e.value) + (e.std_dev ? " ± " + format_fixed1(*e.std_dev) : "") +
              (e.marked ? " (M)" : "") + markdown_refs(e.notes);
-    case Entry::Kind::range: return format_fixed1(e.low) + "–" + format_fixed1(e.value);
-    case Entry::Kind::difference: return format_signed1(e.value);
+    case Entry::Kind::range:
+      return format_fixed1(e.low) + "–" + format_fixed1(e.value);
+    case Entry::Kind::difference:
+      return format_signed1(e.value);
     case Entry::Kind::seeds:
       return std::to_string(e.used) +
              (e.dropped ? " (" + std::to_string(e.dropped) + " dropped)" : "") +
              markdown_refs(e.notes);
-    case Entry::Kind::missing: return "no data" + markdown_refs(e.notes);
+    case Entry::Kind::missing:
+      return "no data" + markdown_refs(e.notes);
   }
   return "";
 }
@@ -176,22 +183,42 @@ std::string latex_escape(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     switch (c) {
-      case '`': out += code ? "}" : "\\texttt{"; code = !code; break;
-      case '\\': out += "\\textbackslash{}"; break;
-      case '&': case '%': case '$': case '#': case '_': case '{': case '}':
+      case '`':
+        out += code ? "}" : "\\texttt{";
+        code = !code;
+        break;
+      case '\\':
+        out += "\\textbackslash{}";
+        break;
+      case '&':
+      case '%':
+      case '$':
+      case '#':
+      case '_':
+      case '{':
+      case '}':
         out += '\\';
         out += c;
         break;
-      case '~': out += "\\textasciitilde{}"; break;
-      case '^': out += "\\textasciicircum{}"; break;
-      default: out += c;
+      case '~':
+        out += "\\textasciitilde{}";
+        break;
+      case '^':
+        out += "\\textasciicircum{}";
+        break;
+      default:
+        out += c;
     }
   }
   if (code) out += "}";
   // Unicode the captions use, spelled for pdflatex.
-  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-           {"±", "$\\pm$"}, {"Δ", "$\\Delta$"}, {"−", "$-$"}, {"–", "--"}, {"λ", "$\\lambda$"},
-           {"×", "$\\times$"}}) {
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"±", "$\\pm$"},
+                                                        {"Δ", "$\\Delta$"},
+                                                        {"−", "$-$"},
+                                                        {"–", "--"},
+                                                        {"λ", "$\\lambda$"},
+                                                        {"×", "$\\times$"}}) {
     for (size_t at = out.find(from); at != std::string::npos; at = out.find(from, at + to.size()))
       out.replace(at, from.size(), to);
   }
@@ -207,18 +234,40 @@ std::string latex_refs(const std::vector<size_t>& notes) {
 
 std::string latex_entry(const Entry& e) {
   switch (e.kind) {
-    case Entry::Kind::dash: return "--";
+    case Entry::Kind::dash:
+      return "--";
     case Entry::Kind::value:
-      return "$" + format_fixed1(e.value) + (e.std_dev ? " \\pm " + format_fixed1(*e.std_dev) : "") +
-             "$" + (e.marked ? " (M)" : "") + latex_refs(e.notes);
-    case Entry::Kind::range: return format_fixed1(e.low) + "--" + format_fixed1(e.value);
-    case Entry::Kind::difference: return "$" + format_signed1(e.value) + "$";
+      return "$" + format_fixed1(e.value) +
+             (e.std_dev ? " \\pm " + format_fixed1(*e.std_dev) : "") + "$" +
+             (e.marked ? " (M)" : "") + latex_refs(e.notes);
+    case Entry::Kind::range:
+      return format_fixed1(e.low) + "--" + format_fixed1(e.value);
+    case Entry::Kind::difference:
+      return "$" + format_signed1(e.value) + "$";
     case Entry::Kind::seeds:
       return std::to_string(e.used) + (e.dropped ? " (" + std::to_string(e.dropped) + ")" : "") +
              latex_refs(e.notes);
-    case Entry::Kind::missing: return "no data" + latex_refs(e.notes);
+    case Entry::Kind::missing:
+      return "no data" + latex_refs(e.notes);
   }
   return "";
+}
+
+// ---- HTML ----
+
+// Escaped text whose `code` spans become <code>code</code>.
+std::string html_text(const std::string& text) {
+  std::string out;
+  bool code = false;
+  for (char c : text) {
+    if (c == '`') {
+      out += code ? "</code>" : "<code>";
+      code = !code;
+    } else {
+      out += xml_escape(std::string(1, c));
+    }
+  }
+  return code ? out + "</code>" : out;
 }
 
 // ---- CSV ----
@@ -269,13 +318,15 @@ std::string render_markdown(const PaperTable& table) {
   const Layout layout = make_layout(table);
   std::ostringstream out;
   out << "**" << markdown_escape(table.title) << "**\n\n|  |";
-  for (const TableColumn& column : table.columns) out << " " << markdown_escape(column_header(column)) << " |";
+  for (const TableColumn& column : table.columns)
+    out << " " << markdown_escape(column_header(column)) << " |";
   out << "\n|:--|";
   for (size_t i = 0; i < table.columns.size(); ++i) out << "--:|";
   out << "\n";
   for (const Line& line : layout.lines) {
     out << "| " << markdown_escape(line.label) << " |";
-    for (const Entry& entry : line.entries) out << " " << markdown_escape(markdown_entry(entry)) << " |";
+    for (const Entry& entry : line.entries)
+      out << " " << markdown_escape(markdown_entry(entry)) << " |";
     out << "\n";
   }
   if (!layout.general.empty() || !layout.numbered.empty()) out << "\n";
@@ -290,8 +341,8 @@ std::string render_latex(const PaperTable& table) {
   std::ostringstream out;
   out << "% " << table.id << ", written by dtisprites; needs \\usepackage{booktabs}\n"
       << "\\begin{table}[t]\n\\centering\n\\caption{" << latex_escape(table.title) << "}\n"
-      << "\\label{tab:" << table.id << "}\n\\begin{tabular}{l" << std::string(table.columns.size(), 'c')
-      << "}\n\\toprule\n";
+      << "\\label{tab:" << table.id << "}\n\\begin{tabular}{l"
+      << std::string(table.columns.size(), 'c') << "}\n\\toprule\n";
   // Group headers spanning consecutive columns of the same dataset, with \cmidrule under each.
   bool grouped = false;
   for (const TableColumn& column : table.columns) grouped = grouped || !column.group.empty();
@@ -299,12 +350,15 @@ std::string render_latex(const PaperTable& table) {
     std::ostringstream rules;
     for (size_t c = 0; c < table.columns.size();) {
       size_t end = c;
-      while (end + 1 < table.columns.size() && table.columns[end + 1].group == table.columns[c].group)
+      while (end + 1 < table.columns.size() &&
+             table.columns[end + 1].group == table.columns[c].group)
         ++end;
       const size_t span = end - c + 1;
       out << " & ";
-      if (span == 1) out << latex_escape(table.columns[c].group);
-      else out << "\\multicolumn{" << span << "}{c}{" << latex_escape(table.columns[c].group) << "}";
+      if (span == 1)
+        out << latex_escape(table.columns[c].group);
+      else
+        out << "\\multicolumn{" << span << "}{c}{" << latex_escape(table.columns[c].group) << "}";
       rules << (c ? " " : "") << "\\cmidrule(lr){" << c + 2 << "-" << end + 2 << "}";
       c = end + 1;
     }
@@ -342,8 +396,21 @@ std::string render_csv(const PaperTable& table) {
   for (const PeerRow& peer : table.peers) {
     for (size_t c = 0; c < table.columns.size(); ++c) {
       if (!peer.cells[c]) continue;
-      std::vector<std::string> f = {table.id, peer.method, "peer", table.columns[c].group,
-                                    table.columns[c].label, "", "", "", "", "", "", "", "", "", ""};
+      std::vector<std::string> f = {table.id,
+                                    peer.method,
+                                    "peer",
+                                    table.columns[c].group,
+                                    table.columns[c].label,
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                    ""};
       csv_paper_fields(f, peer.cells[c]);
       for (const char* rest : {"", "paper only", "", ""}) f.push_back(rest);
       write(f);
@@ -357,13 +424,21 @@ std::string render_csv(const PaperTable& table) {
         dropped_seeds.push_back(d.seed);
         dropped_ids.push_back(d.run_id);
       }
-      std::vector<std::string> f = {table.id, row.label, "ours", cell.spec.dataset,
-                                    cell.spec.metric, cell.spec.ref.experiment, cell.spec.ref.cell,
-                                    cell.spec.ref.metric, csv_number(ours.mean),
+      std::vector<std::string> f = {table.id,
+                                    row.label,
+                                    "ours",
+                                    cell.spec.dataset,
+                                    cell.spec.metric,
+                                    cell.spec.ref.experiment,
+                                    cell.spec.ref.cell,
+                                    cell.spec.ref.metric,
+                                    csv_number(ours.mean),
                                     csv_number(ours.std_dev),
                                     ours.has_value() ? std::to_string(ours.seeds_used.size()) : "",
-                                    joined(ours.seeds_used), joined(dropped_seeds),
-                                    joined(dropped_ids), ours.not_counted};
+                                    joined(ours.seeds_used),
+                                    joined(dropped_seeds),
+                                    joined(dropped_ids),
+                                    ours.not_counted};
       csv_paper_fields(f, cell.paper);
       f.push_back(csv_number(cell.difference()));
       f.push_back(ours.has_value() ? "ok" : "missing");
@@ -372,6 +447,44 @@ std::string render_csv(const PaperTable& table) {
       write(f);
     }
   }
+  return out.str();
+}
+
+std::string render_html(const PaperTable& table) {
+  const Layout layout = make_layout(table);
+  std::ostringstream out;
+  out << "<table class=\"paper\">\n<caption>" << xml_escape(table.title) << "</caption>\n<thead>\n";
+  bool grouped = false;
+  for (const TableColumn& column : table.columns) grouped = grouped || !column.group.empty();
+  if (grouped) {
+    out << "<tr><th></th>";
+    for (size_t c = 0; c < table.columns.size();) {
+      size_t end = c;
+      while (end + 1 < table.columns.size() &&
+             table.columns[end + 1].group == table.columns[c].group)
+        ++end;
+      out << "<th colspan=\"" << end - c + 1 << "\">" << xml_escape(table.columns[c].group)
+          << "</th>";
+      c = end + 1;
+    }
+    out << "</tr>\n";
+  }
+  out << "<tr><th>Method</th>";
+  for (const TableColumn& column : table.columns)
+    out << "<th>" << xml_escape(column.label) << "</th>";
+  out << "</tr>\n</thead>\n<tbody>\n";
+  for (const Line& line : layout.lines) {
+    out << "<tr" << (line.rule_before ? " class=\"group\"" : "") << "><th>"
+        << xml_escape(line.label) << "</th>";
+    for (const Entry& entry : line.entries)
+      out << "<td>" << xml_escape(markdown_entry(entry)) << "</td>";
+    out << "</tr>\n";
+  }
+  out << "</tbody>\n</table>\n<ul class=\"notes\">\n";
+  for (const std::string& note : layout.general) out << "<li>" << html_text(note) << "</li>\n";
+  for (size_t i = 0; i < layout.numbered.size(); ++i)
+    out << "<li>[" << i + 1 << "] " << html_text(layout.numbered[i]) << "</li>\n";
+  out << "</ul>\n";
   return out.str();
 }
 

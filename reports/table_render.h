@@ -1,5 +1,5 @@
 #pragma once
-// Renders a PaperTable as Markdown, LaTeX (booktabs) or CSV.
+// Renders a PaperTable as Markdown, LaTeX (booktabs), CSV or an HTML fragment.
 //
 // Markdown and LaTeX keep the paper's layout (methods as rows, datasets × metrics as columns) and
 // show, for every measured row: the paper's value, ours (mean ± std over the kept seeds, "(M)" when
@@ -21,6 +21,8 @@ std::string render_markdown(const PaperTable& table);
 std::string render_latex(const PaperTable& table);
 /// RFC 4180 CSV with a header line: one line per peer value and per measured cell.
 std::string render_csv(const PaperTable& table);
+/// An HTML fragment (<table> with caption, grouped headers and notes) for the static report.
+std::string render_html(const PaperTable& table);
 
 /// One decimal as the paper prints, e.g. "99.6" (never "-0.0").
 std::string format_fixed1(double value);

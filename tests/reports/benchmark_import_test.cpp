@@ -134,8 +134,9 @@ TEST(BenchmarkImport, BadInputIsExplained) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message("Running ./dti_bench\n{").find("bench.json: not valid JSON (write it with "
-                                                   "--benchmark_format=json"),
+  EXPECT_NE(message("Running ./dti_bench\n{")
+                .find("bench.json: not valid JSON (write it with "
+                      "--benchmark_format=json"),
             std::string::npos);
   EXPECT_NE(message("{\"context\": {}}").find("got context object and benchmarks missing"),
             std::string::npos);

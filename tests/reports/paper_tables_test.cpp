@@ -30,9 +30,12 @@ PaperTable fixed_table4() {
 TEST(PaperNumbers, HoldEverySpecSection8Value) {
   std::map<std::string, int> per_table;
   for (const PaperNumber& n : paper_numbers()) ++per_table[n.table];
-  EXPECT_EQ(per_table, (std::map<std::string, int>{
-                           {"table1", 14}, {"table2", 12}, {"table3", 4}, {"table4", 2},
-                           {"table5", 6}, {"cost", 3}}));
+  EXPECT_EQ(per_table, (std::map<std::string, int>{{"table1", 14},
+                                                   {"table2", 12},
+                                                   {"table3", 4},
+                                                   {"table4", 2},
+                                                   {"table5", 6},
+                                                   {"cost", 3}}));
   const auto md = find_paper_number("table1", "DTI-Sprites", "Multi-dSprites", "", "ARI-FG");
   ASSERT_TRUE(md);
   EXPECT_DOUBLE_EQ(md->value, 92.5);
@@ -43,8 +46,8 @@ TEST(PaperNumbers, HoldEverySpecSection8Value) {
   ASSERT_TRUE(ablation);
   EXPECT_DOUBLE_EQ(ablation->value, 82.6);
   EXPECT_DOUBLE_EQ(*ablation->std_dev, 12.2);
-  const auto classical = find_paper_number("table4", "classical methods", "Weizmann Horse", "",
-                                           "accuracy");
+  const auto classical =
+      find_paper_number("table4", "classical methods", "Weizmann Horse", "", "accuracy");
   ASSERT_TRUE(classical);
   EXPECT_DOUBLE_EQ(*classical->range_low, 74.9);
   EXPECT_DOUBLE_EQ(classical->value, 87.6);
@@ -164,9 +167,10 @@ TEST(TableRender, MissingCellsSayWhyAndShareOneNote) {
             std::string::npos)
       << latex;
   // The reason has a comma: CSV quotes the field.
-  EXPECT_NE(render_csv(table).find(
-                ",missing,\"no data: run `runexp data convert svhn <dir>`, then `runexp table3`\","),
-            std::string::npos);
+  EXPECT_NE(
+      render_csv(table).find(
+          ",missing,\"no data: run `runexp data convert svhn <dir>`, then `runexp table3`\","),
+      std::string::npos);
 }
 
 TEST(TableRender, NumberFormatting) {
@@ -187,11 +191,18 @@ TEST(PaperTablesFromStore, Table1CellUsesFinishedRunsAndTheOutlierRule) {
   {
     Store store = Store::open(path);
     for (int seed = 0; seed < 5; ++seed) {
-      RunSpec spec{"table1", "multi_dsprites", "multi_dsprites", "", seed, "seed: " + std::to_string(seed),
-                   "test", "1.13.1", "cpu"};
+      RunSpec spec{"table1",
+                   "multi_dsprites",
+                   "multi_dsprites",
+                   "",
+                   seed,
+                   "seed: " + std::to_string(seed),
+                   "test",
+                   "1.13.1",
+                   "cpu"};
       const int64_t id = store.start_run(spec);
-      store.record_metrics(id, {{"ari_fg", ari_fg[seed], std::nullopt},
-                                {"ari", 0.95, std::nullopt}});
+      store.record_metrics(id,
+                           {{"ari_fg", ari_fg[seed], std::nullopt}, {"ari", 0.95, std::nullopt}});
       store.finish_run(id, RunOutcome{losses[seed], 1000, 30.0, 1 << 30});
     }
   }
@@ -237,7 +248,8 @@ TEST(PaperTablesFromStore, AblationsAreComparedWithTheirBaseline) {
   const PaperTable table = build_paper_table(paper_table_spec(2), [](const CellSpec& cell) {
     CellResult result;
     const bool ablated = cell.ref.cell == "multi_dsprites/fixed_occlusion";
-    result.values = ablated ? std::vector<double>{85.0, 86.0, 84.5} : std::vector<double>{91.0, 92.0, 91.5};
+    result.values =
+        ablated ? std::vector<double>{85.0, 86.0, 84.5} : std::vector<double>{91.0, 92.0, 91.5};
     result.mean = ablated ? 85.1666 : 91.5;
     result.seeds_used = {0, 1, 2};
     return result;

@@ -49,7 +49,8 @@ TEST(StoreMigration, Version1FileIsMigratedWithItsData) {
   const std::string path = dir.file("old.sqlite");
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, kVersion1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  ASSERT_EQ(sqlite3_exec(db, kVersion1, nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
   sqlite3_close(db);
   ASSERT_EQ(kStoreApplicationId, 1146374483);
 
@@ -75,9 +76,9 @@ TEST(StoreMigration, Version1FileIsMigratedWithItsData) {
   EXPECT_EQ(interrupted.liveness, Liveness::stale);
 
   // The migrated file takes new writes and reopens without migrating again.
-  store.finish_run(store.start_run(RunSpec{"table1", "clevr6", "clevr6", "", 0, "x", "v1", "1.13.1",
-                                           "cpu"}),
-                   {});
+  store.finish_run(
+      store.start_run(RunSpec{"table1", "clevr6", "clevr6", "", 0, "x", "v1", "1.13.1", "cpu"}),
+      {});
   Store again = Store::open(path);
   EXPECT_EQ(again.list_runs(RunFilter("table1")).size(), 3u);
 }

@@ -175,11 +175,12 @@ TEST_F(StoreProcessTest, LivenessFollowsProcessAndHeartbeat) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   const std::string sql =
-      "UPDATE runs SET host = 'other-host', pid = 1 WHERE id IN (" +
-      std::to_string(remote_recent) + "," + std::to_string(remote_silent) +
+      "UPDATE runs SET host = 'other-host', pid = 1 WHERE id IN (" + std::to_string(remote_recent) +
+      "," + std::to_string(remote_silent) +
       ");"
       "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours') "
-      "WHERE id = " + std::to_string(remote_silent);
+      "WHERE id = " +
+      std::to_string(remote_silent);
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
 

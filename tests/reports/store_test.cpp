@@ -223,7 +223,10 @@ TEST_F(StoreTest, FailedWriteLeavesNothingBehind) {
   const int64_t id = store.start_run(spec_for("tetrominoes", 0));
   // The second point is invalid: the whole batch is rolled back, the first point included.
   expect_error_containing(
-      [&] { store.record_metrics(id, {{"loss", 1.0, 1}, {"", 2.0, 2}}); }, "empty metric name");
+      [&] {
+        store.record_metrics(id, {{"loss", 1.0, 1}, {"", 2.0, 2}});
+      },
+      "empty metric name");
   EXPECT_TRUE(store.metrics(id).empty());
 }
 
