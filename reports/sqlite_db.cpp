@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include "core/error.h"
@@ -62,6 +64,33 @@ void Database::exec(const std::string& sql) {
     const std::string text = message ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
     check(rc, "'" + sql.substr(0, 60) + "' (" + text + ")");
+  }
+}
+
+std::string Database::query_text_retrying(const std::string& sql, int timeout_ms) {
+  // Switching the journal mode needs an exclusive lock and fails at once with SQLITE_BUSY when
+  // another process is opening the same new file: retry with short sleeps until the deadline.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    sqlite3_stmt* statement = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr);
+    std::string value;
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(statement);
+      if (rc == SQLITE_ROW) {
+        const auto* text = sqlite3_column_text(statement, 0);
+        value = text ? reinterpret_cast<const char*>(text) : "";
+        rc = SQLITE_OK;
+      }
+    }
+    sqlite3_finalize(statement);
+    const int primary = rc & 0xff;
+    const bool busy = primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+    if (!busy || std::chrono::steady_clock::now() >= deadline) {
+      check(rc, "'" + sql + "'");
+      return value;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 

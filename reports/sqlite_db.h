@@ -31,6 +31,10 @@ class Database {
   sqlite3* handle() const { return db_; }
   /// The file this connection was opened on.
   const std::string& path() const { return path_; }
+  /// Runs a statement returning one text value (e.g. a PRAGMA), retrying while another process
+  /// holds a lock, for statements SQLite runs without calling the busy handler; up to
+  /// `timeout_ms`.
+  std::string query_text_retrying(const std::string& sql, int timeout_ms);
   /// Rowid of the last successful INSERT on this connection.
   int64_t last_insert_id() const;
   /// Throws dti::Error naming `what`, the file and SQLite's message when `rc` is an error code.

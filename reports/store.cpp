@@ -129,12 +129,10 @@ Store Store::open(const std::string& path, const StoreOptions& options) {
             "), not a dtisprites results store");
   // WAL lets readers work while one process writes and survives a killed writer; FULL syncs
   // each commit so a power cut cannot take back a finished run.
-  {
-    Statement mode(*db, "PRAGMA journal_mode = WAL");
-    mode.step();
-    DTI_CHECK(mode.text(0) == "wal", "results store '", path, "': cannot switch to WAL mode (got '",
-              mode.text(0), "'); put the store on a local file system");
-  }
+  const std::string mode =
+      db->query_text_retrying("PRAGMA journal_mode = WAL", options.busy_timeout_ms);
+  DTI_CHECK(mode == "wal", "results store '", path, "': cannot switch to WAL mode (got '", mode,
+            "'); put the store on a local file system");
   db->exec("PRAGMA synchronous = FULL");
   db->exec("PRAGMA foreign_keys = ON");
   if (version < kStoreSchemaVersion) migrate(*db);

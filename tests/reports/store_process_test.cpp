@@ -167,6 +167,21 @@ TEST_F(StoreProcessTest, TwoWritersAtOnceLoseNothing) {
   EXPECT_EQ(integrity(path_), "ok");
 }
 
+// A sweep starts many runs at once on a store that does not exist yet: they race to create the
+// file, switch it to WAL and migrate it. Every one must get in.
+TEST(StoreProcesses, ManyProcessesOpenANewFileAtOnce) {
+  for (int round = 0; round < 10; ++round) {
+    TempDir dir;
+    const std::string path = dir.file("new.sqlite");
+    std::vector<pid_t> children;
+    for (int i = 0; i < 6; ++i)
+      children.push_back(fork_child([&, i] { Store::open(path).start_run(spec_for("race", i)); }));
+    for (pid_t child : children) EXPECT_EQ(wait_exit_code(child), 0) << "round " << round;
+    Store store = Store::open(path);
+    EXPECT_EQ(store.list_runs(RunFilter("table1", "race")).size(), 6u);
+  }
+}
+
 TEST_F(StoreProcessTest, LivenessFollowsProcessAndHeartbeat) {
   Store store = Store::open(path_, StoreOptions{30000, 600.0});
   const int64_t mine = store.start_run(spec_for("a", 0));
