@@ -82,6 +82,32 @@ const std::set<std::string>& standard_keys() {
   return keys;
 }
 
+// Final metrics and outcome columns of a successful entry.
+void add_measurements(ImportedRun& run, const JsonObject& entry, const std::string& source) {
+  const std::string aggregate_unit = text_or(entry, "aggregate_unit", "time");
+  const std::string suffix = aggregate_unit == "time"         ? "_ns"
+                             : aggregate_unit == "percentage" ? "_cv"
+                                                              : "_" + aggregate_unit;
+  const double scale =
+      aggregate_unit == "time" ? nanoseconds_per(text_or(entry, "time_unit", "ns"), source) : 1.0;
+  for (const char* key : {"real_time", "cpu_time"})
+    if (auto value = number(entry, key)) run.metrics.push_back({key + suffix, *value * scale, {}});
+  for (const auto& [key, field] : entry)
+    if (field.is_number() && !standard_keys().count(key))
+      run.metrics.push_back({key, field.number, {}});
+  for (const char* key : {"items_per_second", "bytes_per_second"})
+    if (auto value = number(entry, key)) run.metrics.push_back({key, *value, {}});
+
+  if (auto iterations = number(entry, "iterations"))
+    run.outcome.iterations = static_cast<int64_t>(*iterations);
+  run.outcome.images_per_second = number(entry, "images_per_second");
+  if (!run.outcome.images_per_second)
+    run.outcome.images_per_second = number(entry, "items_per_second");
+  auto peak = number(entry, "peak_memory_bytes");
+  if (!peak) peak = number(entry, "max_bytes_used");
+  if (peak) run.outcome.peak_memory_bytes = static_cast<int64_t>(*peak);
+}
+
 ImportedRun entry_to_run(const Database& db, const JsonObject& entry, const JsonObject& context,
                          const std::string& context_json, const BenchmarkImportOptions& options,
                          const std::string& source) {
@@ -128,29 +154,7 @@ ImportedRun entry_to_run(const Database& db, const JsonObject& entry, const Json
     return run;
   }
   run.status = RunStatus::finished;
-
-  const std::string aggregate_unit = text_or(entry, "aggregate_unit", "time");
-  const std::string suffix = aggregate_unit == "time"         ? "_ns"
-                             : aggregate_unit == "percentage" ? "_cv"
-                                                              : "_" + aggregate_unit;
-  const double scale =
-      aggregate_unit == "time" ? nanoseconds_per(text_or(entry, "time_unit", "ns"), source) : 1.0;
-  for (const char* key : {"real_time", "cpu_time"})
-    if (auto value = number(entry, key)) run.metrics.push_back({key + suffix, *value * scale, {}});
-  for (const auto& [key, field] : entry)
-    if (field.is_number() && !standard_keys().count(key))
-      run.metrics.push_back({key, field.number, {}});
-  for (const char* key : {"items_per_second", "bytes_per_second"})
-    if (auto value = number(entry, key)) run.metrics.push_back({key, *value, {}});
-
-  if (auto iterations = number(entry, "iterations"))
-    run.outcome.iterations = static_cast<int64_t>(*iterations);
-  run.outcome.images_per_second = number(entry, "images_per_second");
-  if (!run.outcome.images_per_second)
-    run.outcome.images_per_second = number(entry, "items_per_second");
-  auto peak = number(entry, "peak_memory_bytes");
-  if (!peak) peak = number(entry, "max_bytes_used");
-  if (peak) run.outcome.peak_memory_bytes = static_cast<int64_t>(*peak);
+  add_measurements(run, entry, source);
   return run;
 }
 

@@ -27,6 +27,25 @@ std::string describe_unfinished(const std::vector<RunRecord>& runs) {
   return text;
 }
 
+// The latest finished run of each seed (list_runs() orders by seed, then id); the earlier ones
+// are named in `superseded`.
+std::map<int64_t, RunRecord> latest_finished_per_seed(const std::vector<RunRecord>& runs,
+                                                      std::string& superseded) {
+  std::map<int64_t, RunRecord> latest;
+  std::ostringstream names;
+  for (const RunRecord& run : runs) {
+    if (run.status != RunStatus::finished) continue;
+    auto [it, inserted] = latest.emplace(run.spec.seed, run);
+    if (!inserted) {
+      names << (names.tellp() > 0 ? ", " : "") << "run " << it->second.id << " (seed "
+            << run.spec.seed << ")";
+      it->second = run;
+    }
+  }
+  superseded = names.str();
+  return latest;
+}
+
 }  // namespace
 
 CellResult missing_cell(const std::string& reason) {
@@ -43,19 +62,7 @@ CellResult collect_cell(const Store& store, const CellRef& ref, const CellOption
   const std::string hint =
       missing_hint.empty() ? "run `runexp " + ref.experiment + "`" : missing_hint;
 
-  // The latest finished run of each seed; list_runs() orders by seed, then id.
-  std::map<int64_t, RunRecord> latest;
-  std::ostringstream superseded;
-  for (const RunRecord& run : runs) {
-    if (run.status != RunStatus::finished) continue;
-    auto [it, inserted] = latest.emplace(run.spec.seed, run);
-    if (!inserted) {
-      superseded << (superseded.tellp() > 0 ? ", " : "") << "run " << it->second.id << " (seed "
-                 << run.spec.seed << ")";
-      it->second = run;
-    }
-  }
-  result.superseded = superseded.str();
+  const std::map<int64_t, RunRecord> latest = latest_finished_per_seed(runs, result.superseded);
 
   std::vector<RunResult> inputs;
   std::map<std::string, int64_t> seed_of;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <sstream>
 
@@ -111,6 +112,34 @@ void no_data(std::ostringstream& out, const PlotOptions& o) {
       << "\" text-anchor=\"middle\" fill=\"#888888\">no data</text>\n</svg>\n";
 }
 
+// One series: its polyline, error bars, markers and legend entry.
+void draw_series(std::ostringstream& out, const Series& s, size_t index,
+                 const std::function<double(double)>& x_pixel, const Axis& y_axis,
+                 const PlotOptions& o) {
+  const char* colour = kColours[index % 10];
+  std::ostringstream points;
+  for (size_t i = 0; i < s.x.size(); ++i) {
+    if (!usable(s.x[i], s.y[i], o.log_y)) continue;
+    const std::string px = fixed2(x_pixel(s.x[i])), py = fixed2(y_axis.pixel(s.y[i]));
+    points << (points.tellp() > 0 ? " " : "") << px << "," << py;
+    if (!s.y_error.empty() && s.y_error[i] != 0) {
+      const double e = std::abs(s.y_error[i]);
+      const double lo = o.log_y && s.y[i] - e <= 0 ? s.y[i] : s.y[i] - e;
+      out << "<line x1=\"" << px << "\" x2=\"" << px << "\" y1=\"" << fixed2(y_axis.pixel(lo))
+          << "\" y2=\"" << fixed2(y_axis.pixel(s.y[i] + e)) << "\" stroke=\"" << colour << "\"/>\n";
+    }
+    if (o.markers)
+      out << "<circle cx=\"" << px << "\" cy=\"" << py << "\" r=\"3\" fill=\"" << colour
+          << "\"/>\n";
+  }
+  out << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"1.5\" points=\""
+      << points.str() << "\"/>\n";
+  if (!s.name.empty())
+    out << "<text x=\"" << o.width - o.margin_right - 6 << "\" y=\""
+        << o.margin_top + 14 + 14 * index << "\" text-anchor=\"end\" fill=\"" << colour << "\">"
+        << xml_escape(s.name) << "</text>\n";
+}
+
 }  // namespace
 
 std::string xml_escape(const std::string& text) {
@@ -195,35 +224,10 @@ std::string render_svg_lines(const std::vector<Series>& series, const PlotOption
     for (size_t i = 0; i < n_categories; ++i)
       draw_x_label_at(out, left + (i + 0.5) / n_categories * (right - left), o.x_categories[i], o);
   }
-  const auto x_pixel = [&](double x) {
+  const std::function<double(double)> x_pixel = [&](double x) {
     return categorical ? left + (x + 0.5) / double(n_categories) * (right - left) : x_axis.pixel(x);
   };
-  for (size_t k = 0; k < series.size(); ++k) {
-    const Series& s = series[k];
-    const char* colour = kColours[k % 10];
-    std::ostringstream points;
-    for (size_t i = 0; i < s.x.size(); ++i) {
-      if (!usable(s.x[i], s.y[i], o.log_y)) continue;
-      const std::string px = fixed2(x_pixel(s.x[i])), py = fixed2(y_axis.pixel(s.y[i]));
-      points << (points.tellp() > 0 ? " " : "") << px << "," << py;
-      if (!s.y_error.empty() && s.y_error[i] != 0) {
-        const double e = std::abs(s.y_error[i]);
-        const double lo = o.log_y && s.y[i] - e <= 0 ? s.y[i] : s.y[i] - e;
-        out << "<line x1=\"" << px << "\" x2=\"" << px << "\" y1=\"" << fixed2(y_axis.pixel(lo))
-            << "\" y2=\"" << fixed2(y_axis.pixel(s.y[i] + e)) << "\" stroke=\"" << colour
-            << "\"/>\n";
-      }
-      if (o.markers)
-        out << "<circle cx=\"" << px << "\" cy=\"" << py << "\" r=\"3\" fill=\"" << colour
-            << "\"/>\n";
-    }
-    out << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"1.5\" points=\""
-        << points.str() << "\"/>\n";
-    if (!s.name.empty())
-      out << "<text x=\"" << right - 6 << "\" y=\"" << top + 14 + 14 * k
-          << "\" text-anchor=\"end\" "
-          << "fill=\"" << colour << "\">" << xml_escape(s.name) << "</text>\n";
-  }
+  for (size_t k = 0; k < series.size(); ++k) draw_series(out, series[k], k, x_pixel, y_axis, o);
   out << "</svg>\n";
   return out.str();
 }
