@@ -341,7 +341,15 @@ void write_page(Page& page, const Store& store, const std::string& experiment,
             << xml_escape(store.experiment_description(experiment)) << "</p>\n<p>Store <code>"
             << xml_escape(store.path()) << "</code>, " << runs.size() << " run(s), written "
             << utc_now() << ". Only finished runs enter the tables.</p>\n";
-  for (const PaperTable& table : options.tables) page.html << render_html(table);
+  std::vector<PaperTable> tables = options.tables;
+  if (tables.empty() && options.include_paper_tables) {
+    for (int number = 1; number <= 5; ++number) {
+      const bool own = experiment == "table" + std::to_string(number);
+      if (own || (experiment == "table1" && number == 5))
+        tables.push_back(build_paper_table(paper_table_spec(number), store));
+    }
+  }
+  for (const PaperTable& table : tables) page.html << render_html(table);
   write_sweeps(page, store, experiment, options);
   write_runs_table(page, runs);
   page.html << "<h2>Run details</h2>\n";

@@ -33,6 +33,9 @@ struct ReportOptions {
   std::string title;
   /// Paper tables shown at the top (e.g. build_paper_table(paper_table_spec(1), store)).
   std::vector<PaperTable> tables;
+  /// When `tables` is empty and the experiment is "table1" ... "table5", show that paper table
+  /// built from the store with default options (for "table1" also Table 5, which reads its runs).
+  bool include_paper_tables = true;
   /// Swept parameter in the runs' variants ("" → "K" for experiment "figure8", "lambda" for
   /// "figure9", none otherwise).
   std::string sweep_parameter;

@@ -116,6 +116,18 @@ TEST_F(HtmlReportTest, RerenderReplacesTheFolderAndLeavesNoTemporaries) {
   EXPECT_TRUE(fs::exists(out_ + "/index.html"));  // the failed render did not touch it
 }
 
+TEST_F(HtmlReportTest, PaperTablesOfTheExperimentAreIncludedByDefault) {
+  const Store store = Store::open(sample_.path);
+  const std::string html = read_file(render_experiment_report(store, "table1", out_).index_path);
+  EXPECT_NE(html.find("<caption>Table 1: multi-object"), std::string::npos);
+  EXPECT_NE(html.find("<caption>Table 5: semantic segmentation"), std::string::npos);
+  ReportOptions options;
+  options.include_paper_tables = false;
+  const std::string bare =
+      read_file(render_experiment_report(store, "table1", out_, options).index_path);
+  EXPECT_EQ(bare.find("<caption>"), std::string::npos);
+}
+
 TEST_F(HtmlReportTest, StaleRunsAreFlagged) {
   {
     Store store = Store::open(sample_.path);
@@ -163,6 +175,22 @@ TEST(Sweep, Figure8LossAgainstK) {
   EXPECT_NE(html.find(">final_loss against K</text>"), std::string::npos);
   EXPECT_NE(html.find(">ari_fg against K</text>"), std::string::npos);
   EXPECT_EQ(count(html, "<circle"), 6u);  // three K values in each of the two plots
+
+  // Figure 9: λ sweeps include 0, so the axis is categorical, in numeric order.
+  for (const char* lambda : {"1e-3", "0", "1e-4", "1e-5"}) {
+    const int64_t id =
+        store.start_run({"figure9", "multi_dsprites", "multi_dsprites",
+                         std::string("lambda=") + lambda, 0, lambda, "t", "1", "cpu"});
+    store.finish_run(id, RunOutcome{1e-3, 1, 1.0, 1});
+  }
+  const std::string figure9 =
+      read_file(render_experiment_report(store, "figure9", dir.file("report9")).index_path);
+  const size_t zero = figure9.find(">0</text>"), small = figure9.find(">1e-5</text>"),
+               large = figure9.find(">1e-3</text>");
+  ASSERT_NE(zero, std::string::npos) << figure9;
+  EXPECT_LT(zero, small);
+  EXPECT_LT(small, large);
+  EXPECT_NE(figure9.find("<h2>Sweep over lambda</h2>"), std::string::npos);
 
   const int64_t odd =
       store.start_run({"figure8", "tetrominoes", "tetrominoes", "K=many", 0, "?", "t", "1", "cpu"});
