@@ -1,0 +1,218 @@
+#include "core/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace dti::core {
+namespace {
+
+constexpr char kMagic[8] = {'D', 'T', 'I', 'C', 'K', 'P', 'T', '\0'};
+constexpr uint32_t kVersion = 1;
+
+uint32_t crc32(const std::string& data) {
+  static const std::array<uint32_t, 256> table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char ch : data) crc = table[(crc ^ ch) & 0xFFu] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
+}
+
+uint8_t dtype_code(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return 0;
+    case at::kDouble: return 1;
+    case at::kLong: return 2;
+    case at::kByte: return 3;
+    case at::kBool: return 4;
+    default: throw Error(std::string("checkpoint: unsupported tensor type ") + at::toString(t));
+  }
+}
+
+at::ScalarType dtype_of(uint8_t code, const std::string& path) {
+  switch (code) {
+    case 0: return at::kFloat;
+    case 1: return at::kDouble;
+    case 2: return at::kLong;
+    case 3: return at::kByte;
+    case 4: return at::kBool;
+    default: throw Error("checkpoint " + path + " is corrupt: unknown tensor type code " + std::to_string(code));
+  }
+}
+
+template <typename T>
+void put(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+void put_str(std::string& out, const std::string& s) {
+  put<uint32_t>(out, static_cast<uint32_t>(s.size()));
+  out += s;
+}
+
+// Sequential reader over the payload that reports truncation with the file name.
+struct Reader {
+  const std::string& data;
+  const std::string& path;
+  size_t pos = 0;
+  void need(size_t n) const {
+    if (pos + n > data.size()) {
+      throw Error("checkpoint " + path + " is truncated (needs " + std::to_string(pos + n) +
+                  " bytes, has " + std::to_string(data.size()) + "); use an earlier checkpoint or retrain");
+    }
+  }
+  template <typename T>
+  T get() {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, data.data() + pos, sizeof(T));
+    pos += sizeof(T);
+    return v;
+  }
+  std::string get_str() {
+    const auto n = get<uint32_t>();
+    need(n);
+    std::string s = data.substr(pos, n);
+    pos += n;
+    return s;
+  }
+};
+
+}  // namespace
+
+const at::Tensor& Checkpoint::tensor(const std::string& name) const {
+  for (const auto& t : tensors) {
+    if (t.name == name) return t.tensor;
+  }
+  throw Error("checkpoint has no tensor '" + name + "' (" + std::to_string(tensors.size()) + " tensors)");
+}
+
+bool Checkpoint::has_tensor(const std::string& name) const {
+  for (const auto& t : tensors) {
+    if (t.name == name) return true;
+  }
+  return false;
+}
+
+const std::string& Checkpoint::meta(const std::string& key) const {
+  auto it = metadata.find(key);
+  DTI_CHECK(it != metadata.end(), "checkpoint has no metadata '", key, "'");
+  return it->second;
+}
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
+  std::string out(kMagic, sizeof(kMagic));
+  put<uint32_t>(out, kVersion);
+  put<uint32_t>(out, static_cast<uint32_t>(checkpoint.metadata.size()));
+  for (const auto& [k, v] : checkpoint.metadata) {
+    put_str(out, k);
+    put_str(out, v);
+  }
+  put<uint32_t>(out, static_cast<uint32_t>(checkpoint.tensors.size()));
+  for (const auto& t : checkpoint.tensors) {
+    auto cpu = t.tensor.detach().to(at::kCPU).contiguous();
+    put_str(out, t.name);
+    put<uint8_t>(out, dtype_code(cpu.scalar_type()));
+    put<uint32_t>(out, static_cast<uint32_t>(cpu.dim()));
+    for (int64_t d : cpu.sizes()) put<int64_t>(out, d);
+    const uint64_t nbytes = static_cast<uint64_t>(cpu.numel()) * cpu.element_size();
+    put<uint64_t>(out, nbytes);
+    out.append(static_cast<const char*>(cpu.data_ptr()), nbytes);
+  }
+  put<uint32_t>(out, crc32(out));
+
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  DTI_CHECK(fd >= 0, "cannot write checkpoint ", tmp, ": ", std::strerror(errno));
+  size_t written = 0;
+  while (written < out.size()) {
+    const ssize_t n = ::write(fd, out.data() + written, out.size() - written);
+    if (n <= 0) {
+      const std::string err = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error("cannot write checkpoint " + tmp + ": " + err);
+    }
+    written += static_cast<size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  DTI_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, "cannot rename ", tmp, " to ", path, ": ",
+            std::strerror(errno));
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  DTI_CHECK(in.good(), "checkpoint ", path, " not found (train first, or check --checkpoint)");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string data = buffer.str();
+  DTI_CHECK(data.size() >= sizeof(kMagic) + 4 && std::memcmp(data.data(), kMagic, sizeof(kMagic)) == 0,
+            "file ", path, " is not a dtisprites checkpoint (bad magic)");
+  const std::string payload = data.substr(0, data.size() - 4);
+  uint32_t stored = 0;
+  std::memcpy(&stored, data.data() + data.size() - 4, 4);
+  DTI_CHECK(stored == crc32(payload), "checkpoint ", path,
+            " is corrupt (CRC mismatch): it was damaged after writing; use an earlier checkpoint");
+  Reader r{payload, path, sizeof(kMagic)};
+  const auto version = r.get<uint32_t>();
+  DTI_CHECK(version == kVersion, "checkpoint ", path, " has format version ", version,
+            "; this build reads version ", kVersion);
+  Checkpoint ck;
+  const auto n_meta = r.get<uint32_t>();
+  for (uint32_t i = 0; i < n_meta; ++i) {
+    auto k = r.get_str();
+    ck.metadata[k] = r.get_str();
+  }
+  const auto n_tensors = r.get<uint32_t>();
+  for (uint32_t i = 0; i < n_tensors; ++i) {
+    NamedTensor t;
+    t.name = r.get_str();
+    const auto type = dtype_of(r.get<uint8_t>(), path);
+    const auto ndim = r.get<uint32_t>();
+    std::vector<int64_t> dims;
+    for (uint32_t d = 0; d < ndim; ++d) dims.push_back(r.get<int64_t>());
+    const auto nbytes = r.get<uint64_t>();
+    r.need(nbytes);
+    t.tensor = at::empty(dims, at::TensorOptions(type));
+    DTI_CHECK(static_cast<uint64_t>(t.tensor.numel()) * t.tensor.element_size() == nbytes,
+              "checkpoint ", path, " is corrupt: tensor ", t.name, " size does not match its shape");
+    std::memcpy(t.tensor.data_ptr(), payload.data() + r.pos, nbytes);
+    r.pos += nbytes;
+    ck.tensors.push_back(std::move(t));
+  }
+  return ck;
+}
+
+void copy_named(const Checkpoint& from, const std::vector<NamedTensor>& into, bool allow_missing) {
+  at::NoGradGuard no_grad;
+  std::string missing;
+  for (const auto& t : into) {
+    if (!from.has_tensor(t.name)) {
+      missing += (missing.empty() ? "" : ", ") + t.name;
+      continue;
+    }
+    const auto& src = from.tensor(t.name);
+    DTI_CHECK(src.sizes() == t.tensor.sizes(), "checkpoint tensor ", t.name, " has shape ",
+              src.sizes(), " but the model expects ", t.tensor.sizes(),
+              ": the checkpoint was made with another configuration");
+    t.tensor.copy_(src);
+  }
+  DTI_CHECK(allow_missing || missing.empty(), "checkpoint lacks tensors: ", missing,
+            " (made with another configuration?)");
+}
+
+}  // namespace dti::core
