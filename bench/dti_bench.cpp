@@ -21,6 +21,7 @@
 #include "core/model.h"
 #include "core/occlusion.h"
 #include "core/paper_configs.h"
+#include "core/runtime.h"
 
 namespace {
 
@@ -133,6 +134,11 @@ BENCHMARK(BM_TrainStep)->ArgsProduct({{0, 1, 2}, {0, 1}})->Unit(benchmark::kMill
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every logical CPU for LibTorch, one thread for OpenBLAS (DTI_BLAS_THREADS overrides).
+  dti::core::RuntimeOptions runtime;
+  if (const char* blas = std::getenv("DTI_BLAS_THREADS")) runtime.blas_threads = std::atoi(blas);
+  dti::core::configure_runtime(runtime);
+  benchmark::AddCustomContext("runtime", dti::core::runtime_description(bench_device().str()));
   benchmark::AddCustomContext("libtorch", TORCH_VERSION);
   benchmark::AddCustomContext("device", bench_device().str());
   benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));

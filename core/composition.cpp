@@ -14,10 +14,15 @@ at::Tensor layered_composition(const at::Tensor& layers, const at::Tensor& masks
   const int64_t L = layers.size(0), B = layers.size(1), H = layers.size(3), W = layers.size(4);
   check_shape("layered_composition", "masks", masks, {{"L", L}, {"B", B}, {"1", 1}, {"H", H}, {"W", W}});
   check_shape("layered_composition", "occ", occ, {{"L", L}, {"L", L}, {"B", B}});
-  // cover[j,l] = 1 − occ[j,l]·m_j, then the product over j (Eq. 2).
-  auto o = occ.reshape({L, L, B, 1, 1, 1});                          // [L,L,B,1,1,1]
-  auto cover = 1 - o * masks.unsqueeze(1);                           // [L,L,B,1,H,W]
-  auto visible = cover.prod(0);                                      // [L,B,1,H,W]
+  // visible[l] = Π_j (1 − occ[j,l]·m_j) (Eq. 2), multiplied out one j at a time: the backward
+  // of a chain of products is cheap, while prod()'s backward takes a slow path whenever a
+  // factor is exactly 0 (opaque masks fully covered, which is the common case).
+  const auto o = occ.reshape({L, L, B, 1, 1, 1});                    // [L(j),L(l),B,1,1,1]
+  at::Tensor visible;
+  for (int64_t j = 0; j < L; ++j) {
+    auto factor = 1 - o[j] * masks[j];                               // [L,B,1,H,W]
+    visible = visible.defined() ? visible * factor : factor;
+  }
   return (visible * masks * layers).sum(0);                          // [B,C,H,W]
 }
 

@@ -126,7 +126,9 @@ at::Tensor Encoder::block(const at::Tensor& x, const Block& b, bool training) {
 
 at::Tensor Encoder::forward(const at::Tensor& x, bool training) {
   check_shape("encoder", "x", x, {{"B", -1}, {"C", options_.in_channels}, {"H", -1}, {"W", -1}});
-  auto out = at::relu(norm(conv(x, 0), 0, training));
+  // On the CPU, oneDNN convolutions run about 30% faster on channels-last tensors.
+  auto input = x.is_cpu() ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
+  auto out = at::relu(norm(conv(input, 0), 0, training));
   if (!cifar_) out = at::max_pool2d(out, {3, 3}, {2, 2}, {1, 1});
   for (const Block& b : blocks_) out = block(out, b, training);
   if (options_.pool[0] > 0) out = at::adaptive_avg_pool2d(out, {options_.pool[0], options_.pool[1]});
