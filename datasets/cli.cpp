@@ -1,0 +1,261 @@
+#include "datasets/cli.h"
+
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "datasets/convert.h"
+#include "datasets/dataset_file.h"
+#include "datasets/inspect.h"
+#include "datasets/multi_dsprites.h"
+#include "datasets/progress.h"
+#include "datasets/tetrominoes.h"
+
+namespace dti::datasets {
+namespace {
+
+namespace po = boost::program_options;
+
+// A command-line mistake: exit status 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+const char* kUsage =
+    "usage: runexp data <command> ...\n"
+    "  generate tetrominoes|multi_dsprites|multi_dsprites2 --n N --seed S --out FILE\n"
+    "  convert tetrominoes|multi_dsprites|clevr6|svhn|gtsrb8|weizmann_horse|folder\n"
+    "          --input PATH... --out FILE [--limit N]\n"
+    "  inspect FILE [--png GRID.png]\n"
+    "Run 'runexp data <command> --help' for the options of one command.\n";
+
+const std::vector<std::string> kGenerators = {"tetrominoes", "multi_dsprites", "multi_dsprites2"};
+
+std::string choices(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+extern "C" void on_signal(int) { request_interrupt(); }
+
+// Routes SIGINT/SIGTERM to request_interrupt() while long work runs, so writers unwind and delete
+// their temporary files.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    clear_interrupt();
+    previous_int_ = std::signal(SIGINT, on_signal);
+    previous_term_ = std::signal(SIGTERM, on_signal);
+  }
+  ~InterruptGuard() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
+
+ private:
+  void (*previous_int_)(int);
+  void (*previous_term_)(int);
+};
+
+// Parses `args` against `options` with `positional` names; --help prints and returns false.
+bool parse(const std::vector<std::string>& args, const po::options_description& options,
+           const po::positional_options_description& positional, po::variables_map& vm,
+           const std::string& usage) {
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + "\n" + usage);
+  }
+  if (vm.count("help")) {
+    std::cout << usage << options;
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void report_written(const std::string& path, double seconds) {
+  const DatasetReader reader(path);
+  const DatasetInfo& info = reader.info();
+  std::ostringstream line;
+  line.precision(1);
+  line << std::fixed << "wrote " << path << ": " << with_commas(info.size) << " images of "
+       << info.name << " (" << info.height << "x" << info.width << ") in " << seconds << " s\n";
+  std::cout << line.str();
+}
+
+int run_generate(const std::vector<std::string>& args) {
+  const std::string usage =
+      "usage: runexp data generate tetrominoes|multi_dsprites|multi_dsprites2 --n N --seed S "
+      "--out FILE\nImage i depends only on (seed, i); the file is written under a temporary name "
+      "and renamed when complete.\n";
+  po::options_description options("options");
+  int64_t n = 0;
+  uint64_t seed = 0;
+  std::string kind, out;
+  options.add_options()("help,h", "show this help")(
+      "kind", po::value(&kind), "tetrominoes, multi_dsprites or multi_dsprites2")(
+      "n", po::value(&n)->default_value(60000), "number of images")(
+      "seed", po::value(&seed)->default_value(0), "random seed")(
+      "out", po::value(&out), "dataset file to write (.h5)")("quiet,q", "no progress output");
+  po::positional_options_description positional;
+  positional.add("kind", 1);
+  po::variables_map vm;
+  if (!parse(args, options, positional, vm, usage)) return 0;
+  if (kind.empty()) throw UsageError("generate: which dataset? valid: " + choices(kGenerators));
+  if (out.empty()) throw UsageError("generate " + kind + ": --out FILE is required");
+  if (n < 1) throw UsageError("generate " + kind + ": --n must be >= 1, got " + std::to_string(n));
+  const bool progress = vm.count("quiet") == 0;
+  const auto start = std::chrono::steady_clock::now();
+  InterruptGuard guard;
+  if (kind == "tetrominoes") {
+    TetrominoesOptions o;
+    o.count = n;
+    o.seed = seed;
+    o.show_progress = progress;
+    generate_tetrominoes(o, out);
+  } else if (kind == "multi_dsprites" || kind == "multi_dsprites2") {
+    MultiDspritesOptions o =
+        kind == "multi_dsprites2" ? MultiDspritesOptions::two_objects() : MultiDspritesOptions();
+    o.count = n;
+    o.seed = seed;
+    o.show_progress = progress;
+    generate_multi_dsprites(o, out);
+  } else {
+    throw UsageError("generate: unknown dataset '" + kind + "'; valid: " + choices(kGenerators));
+  }
+  report_written(out, seconds_since(start));
+  return 0;
+}
+
+int run_convert(const std::vector<std::string>& args) {
+  const std::string usage =
+      "usage: runexp data convert "
+      "tetrominoes|multi_dsprites|clevr6|svhn|gtsrb8|weizmann_horse|folder --input PATH... --out "
+      "FILE [--limit N]\n"
+      "  tetrominoes     --input tetrominoes_train.tfrecords (first 60,000 records)\n"
+      "  multi_dsprites  --input multi_dsprites_colored_on_grayscale.tfrecords (first 60,000)\n"
+      "  clevr6          --input clevr_with_masks_train.tfrecords (<= 6 objects among the first "
+      "70,000)\n"
+      "  svhn            --input test_32x32.mat train_32x32.mat extra_32x32.mat\n"
+      "  gtsrb8          --input GTSRB/Final_Training/Images (extracted training archive)\n"
+      "  weizmann_horse  --input weizmann_horse_db (with rgb/ and figure_ground/)\n"
+      "  folder          --input DIR [--labels CSV] [--size N] (labels from CSV or sub-folders)\n";
+  po::options_description options("options");
+  std::string kind, out, labels;
+  std::vector<std::string> inputs;
+  int64_t limit = 0, size = 0;
+  options.add_options()("help,h", "show this help")("kind", po::value(&kind), "converter")(
+      "input,i", po::value(&inputs)->multitoken(), "input files or folders")(
+      "out,o", po::value(&out), "dataset file to write (.h5)")(
+      "limit", po::value(&limit)->default_value(0),
+      "TFRecords: records to read (0 = default); others: most images (0 = all)")(
+      "labels", po::value(&labels), "folder: CSV of 'relative/path,label' rows")(
+      "size", po::value(&size)->default_value(0), "folder: resize images to size x size")(
+      "quiet,q", "no progress output");
+  po::positional_options_description positional;
+  positional.add("kind", 1);
+  po::variables_map vm;
+  if (!parse(args, options, positional, vm, usage)) return 0;
+  const auto names = converter_names();
+  if (kind.empty()) throw UsageError("convert: which converter? valid: " + choices(names));
+  if (std::find(names.begin(), names.end(), kind) == names.end()) {
+    throw UsageError("convert: unknown converter '" + kind + "'; valid: " + choices(names));
+  }
+  if (inputs.empty()) throw UsageError("convert " + kind + ": --input PATH is required");
+  if (out.empty()) throw UsageError("convert " + kind + ": --out FILE is required");
+  if (limit < 0) throw UsageError("convert " + kind + ": --limit must be >= 0");
+  if (size < 0) throw UsageError("convert " + kind + ": --size must be >= 0");
+  if (kind != "folder" && (!labels.empty() || size != 0)) {
+    throw UsageError("convert " + kind + ": --labels and --size apply to 'folder' only");
+  }
+  ConvertOptions o;
+  o.inputs = inputs;
+  o.output = out;
+  o.limit = limit;
+  o.labels_csv = labels;
+  o.size = size;
+  o.show_progress = vm.count("quiet") == 0;
+  const auto start = std::chrono::steady_clock::now();
+  InterruptGuard guard;
+  const ConvertSummary summary = convert(kind, o);
+  for (const auto& note : summary.notes) std::cerr << "note: " << note << "\n";
+  report_written(out, seconds_since(start));
+  if (summary.skipped > 0) {
+    std::cout << "left out " << with_commas(summary.skipped) << " of " << with_commas(summary.read)
+              << " records\n";
+  }
+  return 0;
+}
+
+int run_inspect(const std::vector<std::string>& args) {
+  const std::string usage =
+      "usage: runexp data inspect FILE [--png GRID.png]\nPrints the layout, counts and provenance "
+      "of a dataset file after reading every image back.\n";
+  po::options_description options("options");
+  std::string file, png;
+  int64_t count = 16;
+  options.add_options()("help,h", "show this help")("file", po::value(&file), "dataset file")(
+      "png", po::value(&png), "write a grid of the first images (and masks) to this PNG")(
+      "count", po::value(&count)->default_value(16), "images in the PNG grid")(
+      "quiet,q", "no progress output");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  if (!parse(args, options, positional, vm, usage)) return 0;
+  if (file.empty()) throw UsageError("inspect: FILE is required\n" + usage);
+  if (count < 1) throw UsageError("inspect: --count must be >= 1");
+  InterruptGuard guard;
+  const DatasetReader reader(file);
+  const InspectReport report = inspect_dataset(reader, vm.count("quiet") == 0);
+  std::cout << format_report(report);
+  if (!png.empty()) {
+    write_grid_png(reader, png, count);
+    std::cout << "wrote " << png << "\n";
+  }
+  return report.problems.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int data_main(int argc, char** argv) {
+  std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  try {
+    if (args.empty()) throw UsageError(std::string("missing command\n") + kUsage);
+    const std::string command = args.front();
+    args.erase(args.begin());
+    if (command == "--help" || command == "-h" || command == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (command == "generate") return run_generate(args);
+    if (command == "convert") return run_convert(args);
+    if (command == "inspect") return run_inspect(args);
+    throw UsageError("unknown command '" + command + "'; valid: generate, convert, inspect\n" +
+                     kUsage);
+  } catch (const UsageError& e) {
+    std::cerr << "runexp data: " << e.what() << (std::string(e.what()).back() == '\n' ? "" : "\n");
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "runexp data: " << e.what() << "\n";
+    return interrupt_requested() ? 130 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "runexp data: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace dti::datasets

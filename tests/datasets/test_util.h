@@ -1,0 +1,85 @@
+#pragma once
+// Shared helpers of the datasets tests: a scratch folder per test, fixture paths, file surgery.
+
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "datasets/progress.h"
+#include "tests/support/golden_h5.h"
+
+namespace dti::datasets::test {
+
+/// tests/fixtures/datasets/<relative>.
+inline std::string fixture(const std::string& relative) {
+  return dti::test::fixtures_dir() + "/datasets/" + relative;
+}
+
+/// Whole file as bytes.
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// Writes bytes to a file.
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+/// Flips one byte in the middle of the stored (compressed) chunk of image `index`.
+inline void corrupt_image_chunk(const std::string& path, int64_t index) {
+  haddr_t offset = 0;
+  hsize_t size = 0;
+  {
+    hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t ds = H5Dopen2(file, "images", H5P_DEFAULT);
+    const hsize_t coords[4] = {static_cast<hsize_t>(index), 0, 0, 0};
+    unsigned filter_mask = 0;
+    H5Dget_chunk_info_by_coord(ds, coords, &filter_mask, &offset, &size);
+    H5Dclose(ds);
+    H5Fclose(file);
+  }
+  ASSERT_GT(size, 0u);
+  std::string bytes = read_bytes(path);
+  bytes[offset + size / 2] = static_cast<char>(bytes[offset + size / 2] ^ 0x5A);
+  write_bytes(path, bytes);
+}
+
+/// Base fixture: a fresh scratch folder per test (removed afterwards) and no pending interrupt.
+class ScratchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clear_interrupt();
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("dti_datasets_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
+            std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  /// Path of `name` inside the scratch folder.
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  /// Names of the files left in the scratch folder.
+  std::vector<std::string> files() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+      out.push_back(e.path().filename().string());
+    }
+    return out;
+  }
+
+  std::filesystem::path dir_;
+};
+
+}  // namespace dti::datasets::test
