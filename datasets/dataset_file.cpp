@@ -346,7 +346,7 @@ struct DatasetReader::Impl {
     }
   }
 
-  void read_item(hid_t ds, const char* name, int64_t index, int64_t row_numel, uint8_t* out) const {
+  void read_item(hid_t ds, const char* name, int64_t index, uint8_t* out) const {
     DTI_CHECK(index >= 0 && index < info.size, "dataset file '", path, "': ", name, " index ",
               index, " outside 0..", info.size - 1);
     h5::silence_errors();
@@ -519,17 +519,17 @@ const std::vector<int64_t>& DatasetReader::labels() const { return impl_->labels
 const std::vector<uint8_t>& DatasetReader::parts() const { return impl_->parts; }
 
 void DatasetReader::read_image(int64_t index, uint8_t* out) const {
-  impl_->read_item(impl_->images.get(), "image", index, info().image_numel(), out);
+  impl_->read_item(impl_->images.get(), "image", index, out);
 }
 
 void DatasetReader::read_instance_mask(int64_t index, uint8_t* out) const {
   DTI_CHECK(impl_->instance.valid(), "dataset file '", path(), "' has no instance masks");
-  impl_->read_item(impl_->instance.get(), "instance mask", index, info().mask_numel(), out);
+  impl_->read_item(impl_->instance.get(), "instance mask", index, out);
 }
 
 void DatasetReader::read_semantic_mask(int64_t index, uint8_t* out) const {
   DTI_CHECK(impl_->semantic.valid(), "dataset file '", path(), "' has no semantic masks");
-  impl_->read_item(impl_->semantic.get(), "semantic mask", index, info().mask_numel(), out);
+  impl_->read_item(impl_->semantic.get(), "semantic mask", index, out);
 }
 
 Sample DatasetReader::read(int64_t index) const {
