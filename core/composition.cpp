@@ -17,10 +17,13 @@ at::Tensor layered_composition(const at::Tensor& layers, const at::Tensor& masks
   // visible[l] = Π_j (1 − occ[j,l]·m_j) (Eq. 2), multiplied out one j at a time: the backward
   // of a chain of products is cheap, while prod()'s backward takes a slow path whenever a
   // factor is exactly 0 (opaque masks fully covered, which is the common case).
-  const auto o = occ.reshape({L, L, B, 1, 1, 1});                    // [L(j),L(l),B,1,1,1]
+  // unbind() rather than indexing: its backward stacks the pieces' gradients once instead of
+  // zero-filling a full-size gradient per index.
+  const auto o = occ.reshape({L, L, B, 1, 1, 1}).unbind(0);          // L × [L(l),B,1,1,1]
+  const auto m = masks.unbind(0);                                    // L × [B,1,H,W]
   at::Tensor visible;
   for (int64_t j = 0; j < L; ++j) {
-    auto factor = 1 - o[j] * masks[j];                               // [L,B,1,H,W]
+    auto factor = 1 - o[j] * m[j];                                   // [L,B,1,H,W]
     visible = visible.defined() ? visible * factor : factor;
   }
   return (visible * masks * layers).sum(0);                          // [B,C,H,W]

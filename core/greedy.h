@@ -15,6 +15,9 @@ struct GreedyOptions {
   bool has_empty_sprite = false;
   /// While sprites are frozen the empty sprite is not a candidate and λ is not applied.
   bool sprites_frozen = false;
+  /// Use the fused CPU kernel for float32 CPU tensors (the tensor-op path is used otherwise;
+  /// tests compare the two).
+  bool fused_cpu_kernel = true;
 };
 
 /// What a greedy selection chose.

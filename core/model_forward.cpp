@@ -89,21 +89,22 @@ at::Tensor DtiSprites::transform_items(const at::Tensor& stack, const Predicted&
     sprite_betas[m] = all ? flat : flat.index_select(0, item_row);       // [N,P]
   }
   auto out = sprite_networks_.front()->apply(items, sprite_betas);      // [N,C',h',w']
-  if (layer_network_) {
-    std::vector<at::Tensor> layer_betas(pred.layer_betas.size());
-    for (size_t m = 0; m < layer_betas.size(); ++m) {
-      const auto& beta = pred.layer_betas[m];
-      if (!beta.defined()) continue;
-      if (all) {
-        // The layer's parameters are shared by its K candidate sprites (golden README note 11).
-        layer_betas[m] = beta.unsqueeze(1).expand({L, K, B, beta.size(2)}).reshape({N, beta.size(2)});
-      } else {
-        layer_betas[m] = beta.reshape({L * B, beta.size(2)}).index_select(0, layer_row);
-      }
-    }
-    out = layer_network_->apply(out, layer_betas);                     // [N,C',H,W]
+  if (!layer_network_) return out;
+  std::vector<at::Tensor> layer_betas(pred.layer_betas.size());
+  for (size_t m = 0; m < layer_betas.size(); ++m) {
+    const auto& beta = pred.layer_betas[m];
+    if (!beta.defined()) continue;
+    layer_betas[m] = all ? beta.reshape({L * B, beta.size(2)})                 // [L·B,P]
+                         : beta.reshape({L * B, beta.size(2)}).index_select(0, layer_row);
   }
-  return out;
+  if (!all) return layer_network_->apply(out, layer_betas);                   // [N,C',H,W]
+  // The K candidates of a layer share its parameters (golden README note 11): stack them along
+  // channels so each grid is computed once and sampled for K·C' channels.
+  const int64_t C1 = out.size(1), h = out.size(2), w = out.size(3);
+  auto grouped = out.view({L, K, B, C1, h, w}).permute({0, 2, 1, 3, 4, 5}).reshape({L * B, K * C1, h, w});
+  auto res = layer_network_->apply_grouped(grouped, layer_betas, K);          // [L·B,K·C',H,W]
+  const int64_t H = res.size(2), W = res.size(3);
+  return res.view({L, B, K, C1, H, W}).permute({0, 2, 1, 3, 4, 5}).reshape({N, C1, H, W});
 }
 
 at::Tensor DtiSprites::transform_backgrounds(const Predicted& pred) const {
@@ -135,11 +136,13 @@ at::Tensor DtiSprites::draw_noise() {
 
 void DtiSprites::split_and_noise(const at::Tensor& items, const at::Tensor& noise_rows,
                                  at::Tensor* layers, at::Tensor* masks) const {
+  // split() has one backward for all pieces (narrow() would zero-fill a full-size gradient each).
   const int64_t C = options_.channels;
-  *layers = items.narrow(1, 0, C);    // [N,C,H,W]
-  auto mask = items.narrow(1, C, 1);  // [N,1,H,W]
-  if (noise_rows.defined()) mask = softclip(mask + items.narrow(1, C + 1, 1) * noise_rows);
-  *masks = mask;
+  std::vector<int64_t> sizes{C, 1};
+  if (items.size(1) > C + 1) sizes.push_back(items.size(1) - C - 1);
+  auto parts = items.split_with_sizes(sizes, 1);  // [N,C,H,W], [N,1,H,W](, canvas [N,1,H,W])
+  *layers = parts[0];
+  *masks = noise_rows.defined() ? softclip(parts[1] + parts[2] * noise_rows) : parts[1];
 }
 
 DtiSprites::Selection DtiSprites::select(const at::Tensor& x, const at::Tensor& layers,

@@ -55,6 +55,11 @@ class TransformModule {
   virtual int64_t num_parameters() const = 0;
   /// Applies the module: x [N,Cin,h,w], beta [N,P] -> [N,Cin,H',W']. Differentiable.
   virtual at::Tensor apply(const at::Tensor& x, const at::Tensor& beta) const = 0;
+  /// Applies the module to G images stacked along channels, x [N,G·C,h,w], all with the same
+  /// parameters beta [N,P]. Modules that treat channels alike (all but colour) just apply().
+  virtual at::Tensor apply_grouped(const at::Tensor& x, const at::Tensor& beta, int64_t groups) const {
+    return apply(x, beta);
+  }
   /// Moves precomputed buffers (TPS matrices) to `device`.
   virtual void to(const at::Device& device) {}
 };

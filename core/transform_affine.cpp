@@ -34,11 +34,24 @@ at::Tensor AffineFamilyTransform::theta(const at::Tensor& beta) const {
   return at::stack({row0, row1}, 1);  // [N,2,3]
 }
 
+at::Tensor affine_grid(const at::Tensor& theta, int64_t height, int64_t width) {
+  // affine_grid(align_corners=false) written with broadcasting: ATen's version multiplies a
+  // [N,H·W,3] base grid by θ with a batched product of tiny matrices, which is slow on the CPU.
+  const int64_t N = theta.size(0);
+  auto opts = theta.options();
+  auto xs = (at::arange(width, opts) * 2 + 1) / static_cast<double>(width) - 1;    // pixel centres
+  auto ys = (at::arange(height, opts) * 2 + 1) / static_cast<double>(height) - 1;
+  auto t = theta.view({N, 6, 1, 1});
+  auto x = xs.view({1, 1, width}), y = ys.view({1, height, 1});
+  auto gx = t.select(1, 0) * x + t.select(1, 1) * y + t.select(1, 2);  // [N,H,W]
+  auto gy = t.select(1, 3) * x + t.select(1, 4) * y + t.select(1, 5);  // [N,H,W]
+  return at::stack({gx, gy}, -1);                                      // [N,H,W,2]
+}
+
 at::Tensor AffineFamilyTransform::apply(const at::Tensor& x, const at::Tensor& beta) const {
   check_transform_args(to_string(kind_).c_str(), x, beta, num_parameters());
   const auto& out = options_.out_size;
-  auto grid = at::affine_grid_generator(theta(beta), {x.size(0), x.size(1), out[0], out[1]},
-                                        /*align_corners=*/false);  // [N,H,W,2]
+  auto grid = affine_grid(theta(beta), out[0], out[1]);  // [N,H,W,2]
   return sample_grid(x, grid, options_.padding, /*align_corners=*/false);
 }
 

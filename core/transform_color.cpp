@@ -35,4 +35,19 @@ at::Tensor ColorTransform::apply(const at::Tensor& x, const at::Tensor& beta) co
   return at::cat({colour, x.narrow(1, Cc, x.size(1) - Cc)}, 1);       // [N,Cin,h,w]
 }
 
+at::Tensor ColorTransform::apply_grouped(const at::Tensor& x, const at::Tensor& beta,
+                                         int64_t groups) const {
+  check_transform_args("color transformation", x, beta, num_parameters());
+  const int64_t N = x.size(0), Cg = x.size(1) / groups, Cc = color_channels_;
+  DTI_CHECK(x.size(1) == groups * Cg && Cg >= Cc, "color transformation: ", x.size(1),
+            " channels do not split into ", groups, " groups of at least ", Cc);
+  auto grouped = x.view({N, groups, Cg, x.size(2), x.size(3)});               // [N,G,Cg,h,w]
+  auto params = beta.view({N, 1, Cc, 2});
+  auto scale = 1 + params.select(3, 0).unsqueeze(-1).unsqueeze(-1);           // [N,1,Cc,1,1]
+  auto bias = params.select(3, 1).unsqueeze(-1).unsqueeze(-1);
+  auto colour = softclip(scale * grouped.narrow(2, 0, Cc) + bias);            // [N,G,Cc,h,w]
+  if (Cg > Cc) colour = at::cat({colour, grouped.narrow(2, Cc, Cg - Cc)}, 2);
+  return colour.reshape({N, groups * Cg, x.size(2), x.size(3)});
+}
+
 }  // namespace dti::core

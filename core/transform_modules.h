@@ -21,6 +21,7 @@ class ColorTransform final : public TransformModule {
   TransformKind kind() const override { return TransformKind::kColor; }
   int64_t num_parameters() const override { return 2 * color_channels_; }
   at::Tensor apply(const at::Tensor& x, const at::Tensor& beta) const override;
+  at::Tensor apply_grouped(const at::Tensor& x, const at::Tensor& beta, int64_t groups) const override;
 
  private:
   int64_t color_channels_;
@@ -84,6 +85,9 @@ class MorphologicalTransform final : public TransformModule {
  private:
   int64_t kernel_size_;
 };
+
+/// affine_grid(θ [N,2,3], size, align_corners = false) -> [N,H,W,2] (x, y).
+at::Tensor affine_grid(const at::Tensor& theta, int64_t height, int64_t width);
 
 /// Grid sampling shared by the spatial modules: bilinear, the given padding and alignment.
 at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding,

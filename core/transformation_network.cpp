@@ -63,6 +63,15 @@ at::Tensor TransformationNetwork::apply(const at::Tensor& x, const std::vector<a
   return out;
 }
 
+at::Tensor TransformationNetwork::apply_grouped(const at::Tensor& x, const std::vector<at::Tensor>& betas,
+                                                int64_t groups) const {
+  at::Tensor out = x;
+  for (size_t i = 0; i < modules_.size() && i < betas.size(); ++i) {
+    if (betas[i].defined()) out = modules_[i]->apply_grouped(out, betas[i], groups);
+  }
+  return out;
+}
+
 std::vector<NamedTensor> TransformationNetwork::parameters(const std::string& prefix) const {
   std::vector<NamedTensor> out;
   for (size_t i = 0; i < modules_.size(); ++i) {
