@@ -53,7 +53,8 @@ Batch load_batch(const DatasetReader& reader, const std::vector<int64_t>& indice
     reader.read_image(index, pixels.data());
     float* out = images + i * 3 * hw;  // [3,H,W] of image i
     for (int64_t p = 0; p < hw; ++p) {
-      for (int64_t c = 0; c < 3; ++c) out[c * hw + p] = unit[pixels[static_cast<size_t>(3 * p + c)]];
+      for (int64_t c = 0; c < 3; ++c)
+        out[c * hw + p] = unit[pixels[static_cast<size_t>(3 * p + c)]];
     }
     if (info.has_labels) {
       batch.labels.data_ptr<int64_t>()[i] = reader.labels()[static_cast<size_t>(index)];
@@ -85,8 +86,9 @@ BatchIterator::BatchIterator(std::shared_ptr<const DatasetReader> reader,
                                           : (n + options_.batch_size - 1) / options_.batch_size;
   DTI_CHECK(batches_per_epoch_ > 0, "batch iterator: ", n, " images give no batch of ",
             options_.batch_size, " with drop_last");
-  DTI_CHECK(options_.start_batch < batches_per_epoch_, "batch iterator: start_batch = ",
-            options_.start_batch, " but an epoch has ", batches_per_epoch_, " batches");
+  DTI_CHECK(options_.start_batch < batches_per_epoch_,
+            "batch iterator: start_batch = ", options_.start_batch, " but an epoch has ",
+            batches_per_epoch_, " batches");
   worker_ = std::thread([this] { run(); });
 }
 

@@ -21,28 +21,28 @@ namespace dti::datasets {
 
 /// One batch; B is the batch size (smaller for an epoch's last batch unless dropped).
 struct Batch {
-  at::Tensor images;          ///< [B,3,H,W] float32 in [0,1] (uint8 / 255).
-  at::Tensor labels;          ///< [B] int64, -1 = unknown; undefined when the file has no labels.
-  at::Tensor instance_masks;  ///< [B,H,W] int64, 0 = background; undefined when not loaded.
-  at::Tensor semantic_masks;  ///< [B,H,W] int64, 0 = background; undefined when not loaded.
-  at::Tensor indices;         ///< [B] int64 positions of the images in the file.
-  int64_t epoch = 0;          ///< Epoch this batch belongs to.
-  int64_t batch = 0;          ///< Index of this batch within its epoch.
-  bool last_in_epoch = false; ///< Whether this batch ends its epoch.
+  at::Tensor images;           ///< [B,3,H,W] float32 in [0,1] (uint8 / 255).
+  at::Tensor labels;           ///< [B] int64, -1 = unknown; undefined when the file has no labels.
+  at::Tensor instance_masks;   ///< [B,H,W] int64, 0 = background; undefined when not loaded.
+  at::Tensor semantic_masks;   ///< [B,H,W] int64, 0 = background; undefined when not loaded.
+  at::Tensor indices;          ///< [B] int64 positions of the images in the file.
+  int64_t epoch = 0;           ///< Epoch this batch belongs to.
+  int64_t batch = 0;           ///< Index of this batch within its epoch.
+  bool last_in_epoch = false;  ///< Whether this batch ends its epoch.
 };
 
 /// Options of BatchIterator. The defaults are the training loader of the paper (shuffled,
 /// incomplete last batch kept, as PyTorch's DataLoader(shuffle=True)).
 struct BatchIteratorOptions {
-  int64_t batch_size = 32;     ///< Images per batch B.
-  uint64_t seed = 0;           ///< Seed of the shuffled order (epoch e uses epoch_order(seed, e)).
-  bool shuffle = true;         ///< False: file (or subset) order, e.g. for evaluation.
-  bool drop_last = false;      ///< Drop the incomplete last batch of every epoch.
-  int64_t start_epoch = 0;     ///< First epoch produced (resume).
-  int64_t start_batch = 0;     ///< First batch of start_epoch (resume); < batches_per_epoch().
-  int64_t end_epoch = 0;       ///< Stop before this epoch; 0 = never stop.
-  int64_t prefetch = 4;        ///< Batches prepared ahead by the background thread (>= 1).
-  bool load_masks = true;      ///< Read instance and semantic masks when the file has them.
+  int64_t batch_size = 32;  ///< Images per batch B.
+  uint64_t seed = 0;        ///< Seed of the shuffled order (epoch e uses epoch_order(seed, e)).
+  bool shuffle = true;      ///< False: file (or subset) order, e.g. for evaluation.
+  bool drop_last = false;   ///< Drop the incomplete last batch of every epoch.
+  int64_t start_epoch = 0;  ///< First epoch produced (resume).
+  int64_t start_batch = 0;  ///< First batch of start_epoch (resume); < batches_per_epoch().
+  int64_t end_epoch = 0;    ///< Stop before this epoch; 0 = never stop.
+  int64_t prefetch = 4;     ///< Batches prepared ahead by the background thread (>= 1).
+  bool load_masks = true;   ///< Read instance and semantic masks when the file has them.
   /// Throws dti::Error naming the field when a value is out of range.
   void validate() const;
 };

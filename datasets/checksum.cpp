@@ -45,8 +45,8 @@ std::string hash_file(const std::filesystem::path& path, int64_t& bytes, int64_t
 }  // namespace
 
 Sha256::Sha256()
-    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-         0x5be0cd19} {}
+    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
 
 void Sha256::block(const uint8_t* p) {
   uint32_t w[64];
@@ -61,8 +61,8 @@ void Sha256::block(const uint8_t* p) {
   }
   uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
   for (int i = 0; i < 64; ++i) {
-    const uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
-                        kRound[i] + w[i];
+    const uint32_t t1 =
+        h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRound[i] + w[i];
     const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
     h = g;
     g = f;
@@ -129,7 +129,8 @@ InputDigest digest_files(const std::string& root, const std::vector<std::string>
   Sha256 folder;
   for (const auto& rel : sorted) {
     int64_t bytes = 0;
-    const std::string file_digest = hash_file(std::filesystem::path(root) / rel, bytes, out.bytes, on_bytes);
+    const std::string file_digest =
+        hash_file(std::filesystem::path(root) / rel, bytes, out.bytes, on_bytes);
     out.bytes += bytes;
     folder.update(rel);
     folder.update("\0", 1);

@@ -24,10 +24,10 @@ struct ConvertOptions {
 
 /// What a conversion did.
 struct ConvertSummary {
-  int64_t read = 0;                 ///< Records or images read.
-  int64_t written = 0;              ///< Images written.
-  int64_t skipped = 0;              ///< Records or images left out (e.g. CLEVR scenes > 6 objects).
-  std::vector<std::string> notes;   ///< Warnings worth showing the user.
+  int64_t read = 0;                ///< Records or images read.
+  int64_t written = 0;             ///< Images written.
+  int64_t skipped = 0;             ///< Records or images left out (e.g. CLEVR scenes > 6 objects).
+  std::vector<std::string> notes;  ///< Warnings worth showing the user.
 };
 
 /// Default number of Tetrominoes / Multi-dSprites records read (the paper's training set size).

@@ -46,8 +46,8 @@ bool is_image_file(const fs::path& path) {
 void reject_archive(const std::string& converter, const std::string& path) {
   const std::string name = lower(path);
   const auto ends_with = [&](const std::string& suffix) {
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(),
-                                                        suffix) == 0;
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (ends_with(".zip")) {
     throw Error(detail::concat(converter, ": '", path, "' is an archive; extract it first (unzip ",
@@ -118,7 +118,7 @@ fs::path gtsrb_images_root(const std::string& input) {
             "' is not a folder; expected the extracted GTSRB training set "
             "(GTSRB/Final_Training/Images)");
   for (const fs::path& candidate : {fs::path(input), fs::path(input) / "Final_Training" / "Images",
-                                   fs::path(input) / "GTSRB" / "Final_Training" / "Images"}) {
+                                    fs::path(input) / "GTSRB" / "Final_Training" / "Images"}) {
     if (fs::is_directory(candidate / "00003")) return candidate;
   }
   throw Error(detail::concat("gtsrb8: no class folder 00003 under '", input,
@@ -163,9 +163,8 @@ ConvertSummary convert_gtsrb8(const ConvertOptions& options) {
     } else {
       summary.notes.push_back("no annotation file " + csv.string() + "; sizes not cross-checked");
     }
-    const auto files = sorted_files(dir, [](const fs::path& p) {
-      return lower(p.extension().string()) == ".ppm";
-    });
+    const auto files = sorted_files(
+        dir, [](const fs::path& p) { return lower(p.extension().string()) == ".ppm"; });
     int64_t listed_missing = static_cast<int64_t>(rows.size());
     for (const auto& file : files) {
       GtsrbRow row;
@@ -203,11 +202,10 @@ ConvertSummary convert_gtsrb8(const ConvertOptions& options) {
                     options.show_progress);
   for (const auto& item : items) {
     const Image image = load_image(item.path.string(), 3);
-    DTI_CHECK(item.row.class_id < 0 ||
-                  (image.width == item.row.width && image.height == item.row.height),
-              "gtsrb8: '", item.path.string(), "' is ", image.width, "x", image.height,
-              " but its annotation says ", item.row.width, "x", item.row.height,
-              " (corrupt file?)");
+    DTI_CHECK(
+        item.row.class_id < 0 || (image.width == item.row.width && image.height == item.row.height),
+        "gtsrb8: '", item.path.string(), "' is ", image.width, "x", image.height,
+        " but its annotation says ", item.row.width, "x", item.row.height, " (corrupt file?)");
     Sample s;
     s.image = resize_bilinear(image, kGtsrbSize, kGtsrbSize).pixels;
     s.label = item.label;
@@ -309,8 +307,8 @@ ConvertSummary convert_folder(const ConvertOptions& options) {
     }
   }
   std::sort(files.begin(), files.end());
-  DTI_CHECK(!files.empty(), "folder: no image files (png, jpg, ppm, bmp, tga, gif) under '",
-            input, "'");
+  DTI_CHECK(!files.empty(), "folder: no image files (png, jpg, ppm, bmp, tga, gif) under '", input,
+            "'");
   if (options.limit > 0 && static_cast<int64_t>(files.size()) > options.limit) {
     files.resize(static_cast<size_t>(options.limit));
   }
@@ -329,16 +327,16 @@ ConvertSummary convert_folder(const ConvertOptions& options) {
       if (f.empty() || (f.size() == 1 && f[0].empty())) continue;
       DTI_CHECK(f.size() == 2, "folder: '", options.labels_csv, "' line ", number,
                 " is not 'relative/path,label'");
-      if (number == 1 && (lower(f[0]) == "path" || lower(f[0]) == "file" ||
-                          lower(f[0]) == "filename")) {
+      if (number == 1 &&
+          (lower(f[0]) == "path" || lower(f[0]) == "file" || lower(f[0]) == "filename")) {
         continue;
       }
       by_path[f[0]] = f[1];
     }
     for (const auto& [path, label] : by_path) {
       DTI_CHECK(std::binary_search(files.begin(), files.end(), path) || options.limit > 0,
-                "folder: '", options.labels_csv, "' names '", path, "', which is not an image under '",
-                input, "'");
+                "folder: '", options.labels_csv, "' names '", path,
+                "', which is not an image under '", input, "'");
     }
     int64_t unlabelled = 0;
     for (size_t i = 0; i < files.size(); ++i) {
@@ -366,19 +364,21 @@ ConvertSummary convert_folder(const ConvertOptions& options) {
     if (!n.empty()) distinct.insert(n);
   }
   std::vector<std::string> label_names(distinct.begin(), distinct.end());
-  const bool numeric = std::all_of(label_names.begin(), label_names.end(), [](const std::string& n) {
-    return !n.empty() && n.size() < 10 &&
-           std::all_of(n.begin(), n.end(), [](unsigned char c) { return std::isdigit(c); });
-  });
+  const bool numeric =
+      std::all_of(label_names.begin(), label_names.end(), [](const std::string& n) {
+        return !n.empty() && n.size() < 10 &&
+               std::all_of(n.begin(), n.end(), [](unsigned char c) { return std::isdigit(c); });
+      });
   if (numeric) {
-    std::sort(label_names.begin(), label_names.end(),
-              [](const std::string& a, const std::string& b) { return std::stoll(a) < std::stoll(b); });
+    std::sort(
+        label_names.begin(), label_names.end(),
+        [](const std::string& a, const std::string& b) { return std::stoll(a) < std::stoll(b); });
   }
   DTI_CHECK(label_names.size() <= 255, "folder: ", label_names.size(),
             " distinct labels; at most 255 are supported");
   DatasetInfo info;
-  info.name = root.filename().empty() ? root.parent_path().filename().string()
-                                      : root.filename().string();
+  info.name =
+      root.filename().empty() ? root.parent_path().filename().string() : root.filename().string();
   const Image first = load_image((root / files.front()).string(), 3);
   info.height = options.size > 0 ? options.size : first.height;
   info.width = options.size > 0 ? options.size : first.width;
@@ -400,10 +400,9 @@ ConvertSummary convert_folder(const ConvertOptions& options) {
     Sample s;
     s.image = std::move(image.pixels);
     if (info.has_labels) {
-      s.label = names[i].empty()
-                    ? -1
-                    : std::find(label_names.begin(), label_names.end(), names[i]) -
-                          label_names.begin();
+      s.label = names[i].empty() ? -1
+                                 : std::find(label_names.begin(), label_names.end(), names[i]) -
+                                       label_names.begin();
     }
     writer.append(s);
     ++summary.read;

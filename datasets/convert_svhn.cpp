@@ -39,17 +39,28 @@ std::string dims_text(const matvar_t* var) {
 // Value `i` of a real numeric MATLAB array, as a double.
 double numeric_at(const matvar_t* var, size_t i) {
   switch (var->class_type) {
-    case MAT_C_DOUBLE: return static_cast<const double*>(var->data)[i];
-    case MAT_C_SINGLE: return static_cast<const float*>(var->data)[i];
-    case MAT_C_INT8: return static_cast<const int8_t*>(var->data)[i];
-    case MAT_C_UINT8: return static_cast<const uint8_t*>(var->data)[i];
-    case MAT_C_INT16: return static_cast<const int16_t*>(var->data)[i];
-    case MAT_C_UINT16: return static_cast<const uint16_t*>(var->data)[i];
-    case MAT_C_INT32: return static_cast<const int32_t*>(var->data)[i];
-    case MAT_C_UINT32: return static_cast<const uint32_t*>(var->data)[i];
-    case MAT_C_INT64: return static_cast<double>(static_cast<const int64_t*>(var->data)[i]);
-    case MAT_C_UINT64: return static_cast<double>(static_cast<const uint64_t*>(var->data)[i]);
-    default: throw Error("unsupported MATLAB class");
+    case MAT_C_DOUBLE:
+      return static_cast<const double*>(var->data)[i];
+    case MAT_C_SINGLE:
+      return static_cast<const float*>(var->data)[i];
+    case MAT_C_INT8:
+      return static_cast<const int8_t*>(var->data)[i];
+    case MAT_C_UINT8:
+      return static_cast<const uint8_t*>(var->data)[i];
+    case MAT_C_INT16:
+      return static_cast<const int16_t*>(var->data)[i];
+    case MAT_C_UINT16:
+      return static_cast<const uint16_t*>(var->data)[i];
+    case MAT_C_INT32:
+      return static_cast<const int32_t*>(var->data)[i];
+    case MAT_C_UINT32:
+      return static_cast<const uint32_t*>(var->data)[i];
+    case MAT_C_INT64:
+      return static_cast<double>(static_cast<const int64_t*>(var->data)[i]);
+    case MAT_C_UINT64:
+      return static_cast<double>(static_cast<const uint64_t*>(var->data)[i]);
+    default:
+      throw Error("unsupported MATLAB class");
   }
 }
 
@@ -113,8 +124,8 @@ ConvertSummary convert_svhn(const ConvertOptions& options) {
     MatVar x = read_variable(mat.get(), path, "X");
     DTI_CHECK(x->class_type == MAT_C_UINT8 && x->rank == 4 && x->dims[0] == kSvhnSize &&
                   x->dims[1] == kSvhnSize && x->dims[2] == 3 && !x->isComplex,
-              "svhn: '", path, "': X expected uint8 [32,32,3,N], got class ", x->class_type,
-              " ", dims_text(x.get()));
+              "svhn: '", path, "': X expected uint8 [32,32,3,N], got class ", x->class_type, " ",
+              dims_text(x.get()));
     const size_t n = x->dims[3];
     MatVar y = read_variable(mat.get(), path, "y");
     DTI_CHECK(y->rank == 2 && y->dims[0] * y->dims[1] == n && !y->isComplex &&

@@ -21,10 +21,10 @@ namespace {
 
 // How one DeepMind dataset stores a scene.
 struct RecordLayout {
-  const char* converter;     // converter (and default dataset) name
-  int64_t height, width;     // stored image size
-  int64_t entities;          // masks per record, background included
-  bool entity_last;          // mask stored [H,W,E] (Multi-dSprites) instead of [E,H,W]
+  const char* converter;  // converter (and default dataset) name
+  int64_t height, width;  // stored image size
+  int64_t entities;       // masks per record, background included
+  bool entity_last;       // mask stored [H,W,E] (Multi-dSprites) instead of [E,H,W]
 };
 
 constexpr RecordLayout kTetrominoes{"tetrominoes", 35, 35, 4, false};
@@ -40,9 +40,9 @@ constexpr int64_t kClevrMaxObjects = 6;
 // as numpy's argmax), visibility and the per-entity semantic class (0 = none).
 struct Scene {
   Image image;
-  Image entity;                  // 1 channel: entity index per pixel
-  std::vector<bool> visible;     // [E]
-  std::vector<int> semantic;     // [E]
+  Image entity;               // 1 channel: entity index per pixel
+  std::vector<bool> visible;  // [E]
+  std::vector<int> semantic;  // [E]
 };
 
 Scene decode_scene(const RecordLayout& layout, const ExampleView& example,
@@ -109,13 +109,12 @@ std::string record_where(const TfRecordReader& reader) {
 }
 
 // Shared loop: reads up to `records` records, converts the kept ones, writes the file.
-ConvertSummary convert_records(const RecordLayout& layout, const ConvertOptions& options,
-                               int64_t records, DatasetInfo info,
-                               const std::function<bool(const ExampleView&, Sample&, int64_t&)>&
-                                   convert_one) {
+ConvertSummary convert_records(
+    const RecordLayout& layout, const ConvertOptions& options, int64_t records, DatasetInfo info,
+    const std::function<bool(const ExampleView&, Sample&, int64_t&)>& convert_one) {
   options.validate(layout.converter);
-  DTI_CHECK(options.inputs.size() == 1, layout.converter, ": expected one --input .tfrecords file, got ",
-            options.inputs.size());
+  DTI_CHECK(options.inputs.size() == 1, layout.converter,
+            ": expected one --input .tfrecords file, got ", options.inputs.size());
   const std::string& input = options.inputs.front();
   TfRecordReader reader(input);
   DatasetWriter writer(options.output, info);
@@ -183,14 +182,13 @@ DatasetInfo multi_object_info(const std::string& name, int64_t size, int64_t cla
 }
 
 // Semantic class from a float `shape` factor, checked to lie in 1..classes.
-std::function<int(const ExampleView&, int64_t)> shape_factor_class(int64_t entities,
-                                                                   int classes) {
+std::function<int(const ExampleView&, int64_t)> shape_factor_class(int64_t entities, int classes) {
   return [entities, classes](const ExampleView& example, int64_t k) {
-    const float shape = example.floats("shape", static_cast<size_t>(entities))[static_cast<size_t>(k)];
+    const float shape =
+        example.floats("shape", static_cast<size_t>(entities))[static_cast<size_t>(k)];
     const int value = static_cast<int>(shape);
-    DTI_CHECK(static_cast<float>(value) == shape && value >= 1 && value <= classes,
-              "entity ", k, " is visible but its shape factor is ", shape, " (expected 1..",
-              classes, ")");
+    DTI_CHECK(static_cast<float>(value) == shape && value >= 1 && value <= classes, "entity ", k,
+              " is visible but its shape factor is ", shape, " (expected 1..", classes, ")");
     return value;
   };
 }
@@ -200,25 +198,25 @@ std::function<int(const ExampleView&, int64_t)> shape_factor_class(int64_t entit
 ConvertSummary convert_tetrominoes(const ConvertOptions& options) {
   const int64_t records = options.limit > 0 ? options.limit : kDefaultMultiObjectRecords;
   const auto class_of = shape_factor_class(kTetrominoes.entities, 19);
-  return convert_records(
-      kTetrominoes, options, records, multi_object_info("tetrominoes", 35, 19, 3),
-      [&](const ExampleView& example, Sample& sample, int64_t& orphans) {
-        const Scene scene = decode_scene(kTetrominoes, example, class_of);
-        sample = scene_to_sample(scene, scene.image, scene.entity, orphans);
-        return true;
-      });
+  return convert_records(kTetrominoes, options, records,
+                         multi_object_info("tetrominoes", 35, 19, 3),
+                         [&](const ExampleView& example, Sample& sample, int64_t& orphans) {
+                           const Scene scene = decode_scene(kTetrominoes, example, class_of);
+                           sample = scene_to_sample(scene, scene.image, scene.entity, orphans);
+                           return true;
+                         });
 }
 
 ConvertSummary convert_multi_dsprites(const ConvertOptions& options) {
   const int64_t records = options.limit > 0 ? options.limit : kDefaultMultiObjectRecords;
   const auto class_of = shape_factor_class(kMultiDsprites.entities, 3);
-  return convert_records(
-      kMultiDsprites, options, records, multi_object_info("multi_dsprites", 64, 3, 5),
-      [&](const ExampleView& example, Sample& sample, int64_t& orphans) {
-        const Scene scene = decode_scene(kMultiDsprites, example, class_of);
-        sample = scene_to_sample(scene, scene.image, scene.entity, orphans);
-        return true;
-      });
+  return convert_records(kMultiDsprites, options, records,
+                         multi_object_info("multi_dsprites", 64, 3, 5),
+                         [&](const ExampleView& example, Sample& sample, int64_t& orphans) {
+                           const Scene scene = decode_scene(kMultiDsprites, example, class_of);
+                           sample = scene_to_sample(scene, scene.image, scene.entity, orphans);
+                           return true;
+                         });
 }
 
 ConvertSummary convert_clevr6(const ConvertOptions& options) {
@@ -228,8 +226,8 @@ ConvertSummary convert_clevr6(const ConvertOptions& options) {
     const auto shape = example.bytes("shape", static_cast<size_t>(e))[static_cast<size_t>(k)];
     const auto material = example.bytes("material", static_cast<size_t>(e))[static_cast<size_t>(k)];
     DTI_CHECK(shape >= 1 && shape <= 3 && material >= 1 && material <= 2, "entity ", k,
-              " is visible but has shape code ", int{shape}, " and material code ",
-              int{material}, " (expected 1..3 and 1..2)");
+              " is visible but has shape code ", int{shape}, " and material code ", int{material},
+              " (expected 1..3 and 1..2)");
     return 2 * (shape - 1) + material;
   };
   return convert_records(

@@ -14,8 +14,6 @@ uint32_t crc32c(const void* data, size_t size, uint32_t crc = 0);
 uint32_t crc32c_portable(const void* data, size_t size, uint32_t crc = 0);
 
 /// TensorFlow's masked CRC: ((crc >> 15) | (crc << 17)) + 0xa282ead8.
-inline uint32_t mask_crc32c(uint32_t crc) {
-  return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
-}
+inline uint32_t mask_crc32c(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
 
 }  // namespace dti::datasets

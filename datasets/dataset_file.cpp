@@ -60,8 +60,7 @@ void append_rows(hid_t ds, hid_t mem_type, int64_t first, int64_t rows, const vo
   std::vector<int64_t> d = h5::dims(ds);
   std::vector<hsize_t> size(d.begin(), d.end());
   size[0] = static_cast<hsize_t>(first + rows);
-  DTI_CHECK(H5Dset_extent(ds, size.data()) >= 0, where, ": cannot extend (", h5::last_error(),
-            ")");
+  DTI_CHECK(H5Dset_extent(ds, size.data()) >= 0, where, ": cannot extend (", h5::last_error(), ")");
   Handle file_space(H5Dget_space(ds), H5Sclose);
   std::vector<hsize_t> start(size.size(), 0), count = size;
   start[0] = static_cast<hsize_t>(first);
@@ -111,13 +110,16 @@ std::string make_command(const std::string& name, const std::string& path) {
   if (name == "tetrominoes") {
     return "runexp data generate tetrominoes --n 60000 --seed 0" + out +
            " (or from DeepMind's file: runexp data convert tetrominoes --input "
-           "tetrominoes_train.tfrecords" + out + ")";
+           "tetrominoes_train.tfrecords" +
+           out + ")";
   }
   if (name == "multi_dsprites" || name == "multi_dsprites2") {
     std::string command = "runexp data generate " + name + " --n 60000 --seed 0" + out;
     if (name == "multi_dsprites") {
-      command += " (or from DeepMind's file: runexp data convert multi_dsprites --input "
-                 "multi_dsprites_colored_on_grayscale.tfrecords" + out + ")";
+      command +=
+          " (or from DeepMind's file: runexp data convert multi_dsprites --input "
+          "multi_dsprites_colored_on_grayscale.tfrecords" +
+          out + ")";
     }
     return command;
   }
@@ -135,7 +137,8 @@ std::string make_command(const std::string& name, const std::string& path) {
   }
   return "runexp data generate tetrominoes|multi_dsprites|multi_dsprites2 --n N --seed S" + out +
          ", or runexp data convert tetrominoes|multi_dsprites|clevr6|svhn|gtsrb8|weizmann_horse|"
-         "folder --input PATH..." + out + " (see runexp data --help)";
+         "folder --input PATH..." +
+         out + " (see runexp data --help)";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,8 +193,8 @@ DatasetWriter::DatasetWriter(std::string path, DatasetInfo info) : impl_(std::ma
   DTI_CHECK(parent.empty() || fs::is_directory(parent), "cannot write '", m.path, "': folder '",
             parent.string(), "' does not exist");
   m.temp_path = m.path + ".partial-" + std::to_string(::getpid());
-  m.file = Handle(H5Fcreate(m.temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                  H5Fclose);
+  m.file =
+      Handle(H5Fcreate(m.temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
   DTI_CHECK(m.file.valid(), "cannot create '", m.temp_path, "' (", h5::last_error(), ")");
   const auto h = static_cast<hsize_t>(m.info.height), w = static_cast<hsize_t>(m.info.width);
   m.images = create_array(m.file.get(), "images", H5T_STD_U8LE, {h, w, 3}, 1);
@@ -310,8 +313,8 @@ struct DatasetReader::Impl {
   std::vector<uint8_t> parts;
 
   [[noreturn]] void bad(const std::string& what) const {
-    throw Error(detail::concat("dataset file '", path, "': ", what, ". Re-create it with: ",
-                               remedy));
+    throw Error(
+        detail::concat("dataset file '", path, "': ", what, ". Re-create it with: ", remedy));
   }
 
   Handle open_array(const char* name, bool required) {
@@ -341,8 +344,8 @@ struct DatasetReader::Impl {
       shape_ok = expected[i] < 0 || expected[i] == found[i];
     }
     if (found_type != type || !shape_ok) {
-      bad(detail::concat("'", name, "' expected ", type, " ", shape(expected), ", got ",
-                         found_type, " ", shape(found)));
+      bad(detail::concat("'", name, "' expected ", type, " ", shape(expected), ", got ", found_type,
+                         " ", shape(found)));
     }
   }
 
@@ -387,7 +390,8 @@ void DatasetReader::Impl::open() {
     std::array<char, 8> signature{};
     std::ifstream in(path, std::ios::binary);
     in.read(signature.data(), signature.size());
-    const bool hdf5 = in.gcount() == 8 && std::memcmp(signature.data(), "\x89HDF\r\n\x1a\n", 8) == 0;
+    const bool hdf5 =
+        in.gcount() == 8 && std::memcmp(signature.data(), "\x89HDF\r\n\x1a\n", 8) == 0;
     if (hdf5) bad("is truncated or corrupt (HDF5: " + reason + ")");
     bad("is not an HDF5 file");
   }
@@ -419,10 +423,11 @@ void DatasetReader::Impl::open() {
 void DatasetReader::Impl::read_attributes() {
   const std::string where = "dataset file '" + path + "'";
   const hid_t root = file.get();
-  if (!h5::has_attribute(root, "format") ||
-      h5::read_string(root, "format", where) != kFormatName) {
-    bad(detail::concat("is an HDF5 file but not a dtisprites dataset (its root attribute 'format' "
-                       "is not '", kFormatName, "'; layout in datasets/FORMAT.md)"));
+  if (!h5::has_attribute(root, "format") || h5::read_string(root, "format", where) != kFormatName) {
+    bad(
+        detail::concat("is an HDF5 file but not a dtisprites dataset (its root attribute 'format' "
+                       "is not '",
+                       kFormatName, "'; layout in datasets/FORMAT.md)"));
   }
   try {
     info.format_version = h5::read_int(root, "format_version", where);
@@ -481,8 +486,7 @@ void DatasetReader::Impl::read_vectors(bool has_parts) {
   if (part_ds.valid()) {
     check_array(part_ds.get(), "parts", "uint8", {n});
     parts.resize(static_cast<size_t>(n));
-    if (H5Dread(part_ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, parts.data()) <
-        0) {
+    if (H5Dread(part_ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, parts.data()) < 0) {
       bad("'parts' is corrupt or truncated (HDF5: " + h5::last_error() + ")");
     }
     for (uint8_t p : parts) {

@@ -25,12 +25,12 @@ struct DatasetInfo {
   bool has_labels = false;          ///< Whether `labels` int64 [N] exists.
   bool has_instance_masks = false;  ///< Whether `instance_masks` uint8 [N,H,W] exists.
   bool has_semantic_masks = false;  ///< Whether `semantic_masks` uint8 [N,H,W] exists.
-  int64_t num_classes = 0;          ///< C: labels lie in [0,C) (-1 = unknown), semantic ids in 1..C.
-  int64_t max_objects = 0;          ///< Most objects in one image: instance ids lie in 0..max_objects.
+  int64_t num_classes = 0;  ///< C: labels lie in [0,C) (-1 = unknown), semantic ids in 1..C.
+  int64_t max_objects = 0;  ///< Most objects in one image: instance ids lie in 0..max_objects.
   std::vector<std::string> label_names;       ///< Optional names of the C classes.
   std::vector<std::string> part_names;        ///< Source parts when `parts` uint8 [N] exists.
   std::vector<std::string> clustering_parts;  ///< Parts of the clustering evaluation; empty = all.
-  std::string provenance;           ///< JSON: generator and seed, or converter and its inputs.
+  std::string provenance;  ///< JSON: generator and seed, or converter and its inputs.
   int64_t format_version = kFormatVersion;  ///< Layout version (attribute `format_version`).
 
   /// Checks the fields a writer needs; throws dti::Error naming the field, value and valid range.

@@ -122,9 +122,9 @@ void write_string(hid_t object, const std::string& name, const std::string& valu
 
 void write_int(hid_t object, const std::string& name, int64_t value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT,
-                         H5P_DEFAULT),
-              H5Aclose);
+  Handle attr(
+      H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Aclose);
   DTI_CHECK(attr.valid() && H5Awrite(attr.get(), H5T_NATIVE_INT64, &value) >= 0,
             "cannot write attribute '", name, "' (", last_error(), ")");
 }

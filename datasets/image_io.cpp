@@ -17,8 +17,8 @@ Image load_image(const std::string& path, int channels) {
   DTI_CHECK(std::filesystem::exists(path), "image file '", path, "' does not exist");
   int w = 0, h = 0, file_channels = 0;
   stbi_uc* data = stbi_load(path.c_str(), &w, &h, &file_channels, channels);
-  DTI_CHECK(data != nullptr, "cannot decode image '", path, "' (stb_image: ",
-            stbi_failure_reason() ? stbi_failure_reason() : "unknown reason",
+  DTI_CHECK(data != nullptr, "cannot decode image '", path,
+            "' (stb_image: ", stbi_failure_reason() ? stbi_failure_reason() : "unknown reason",
             "): is it a complete PNG, JPEG, PPM, BMP, TGA or GIF file?");
   Image out;
   out.height = h;
@@ -68,8 +68,8 @@ Taps bilinear_taps(int64_t in_size, int64_t out_size) {
     }
     for (int64_t t = 0; t < n; ++t) {
       const double k = total != 0.0 ? w[static_cast<size_t>(t)] / total : w[static_cast<size_t>(t)];
-      taps.weights[static_cast<size_t>(o * taps.taps_max + t)] =
-          static_cast<int32_t>(k < 0 ? -0.5 + k * (1 << kPrecisionBits) : 0.5 + k * (1 << kPrecisionBits));
+      taps.weights[static_cast<size_t>(o * taps.taps_max + t)] = static_cast<int32_t>(
+          k < 0 ? -0.5 + k * (1 << kPrecisionBits) : 0.5 + k * (1 << kPrecisionBits));
     }
     taps.first[static_cast<size_t>(o)] = lo;
     taps.count[static_cast<size_t>(o)] = n;
@@ -143,7 +143,8 @@ Image resize_nearest(const Image& image, int64_t height, int64_t width) {
   out.pixels.resize(static_cast<size_t>(height * width * image.channels));
   std::vector<int64_t> columns(static_cast<size_t>(width));
   for (int64_t x = 0; x < width; ++x) {
-    columns[static_cast<size_t>(x)] = std::min(image.width - 1, (2 * x + 1) * image.width / (2 * width));
+    columns[static_cast<size_t>(x)] =
+        std::min(image.width - 1, (2 * x + 1) * image.width / (2 * width));
   }
   for (int64_t y = 0; y < height; ++y) {
     const int64_t sy = std::min(image.height - 1, (2 * y + 1) * image.height / (2 * height));
@@ -176,9 +177,10 @@ Image crop(const Image& image, int64_t top, int64_t left, int64_t height, int64_
 
 void write_png(const std::string& path, const Image& image) {
   const std::string temp = path + ".partial-" + std::to_string(::getpid()) + ".png";
-  const int ok = stbi_write_png(temp.c_str(), static_cast<int>(image.width),
-                                static_cast<int>(image.height), static_cast<int>(image.channels),
-                                image.pixels.data(), static_cast<int>(image.width * image.channels));
+  const int ok =
+      stbi_write_png(temp.c_str(), static_cast<int>(image.width), static_cast<int>(image.height),
+                     static_cast<int>(image.channels), image.pixels.data(),
+                     static_cast<int>(image.width * image.channels));
   if (ok == 0) {
     std::error_code ignored;
     std::filesystem::remove(temp, ignored);

@@ -10,10 +10,10 @@ namespace dti::datasets {
 
 /// An 8-bit image, row-major, channels interleaved.
 struct Image {
-  int64_t height = 0;            ///< Rows.
-  int64_t width = 0;             ///< Columns.
-  int64_t channels = 0;          ///< 1 (grey) or 3 (RGB).
-  std::vector<uint8_t> pixels;   ///< [height, width, channels].
+  int64_t height = 0;           ///< Rows.
+  int64_t width = 0;            ///< Columns.
+  int64_t channels = 0;         ///< 1 (grey) or 3 (RGB).
+  std::vector<uint8_t> pixels;  ///< [height, width, channels].
   /// Value at (row, column, channel).
   uint8_t at(int64_t y, int64_t x, int64_t c = 0) const {
     return pixels[static_cast<size_t>((y * width + x) * channels + c)];

@@ -44,7 +44,8 @@ InspectReport inspect_dataset(const DatasetReader& reader, bool show_progress) {
   const DatasetInfo& info = reader.info();
   report.info = info;
   if (info.has_labels) report.label_counts.assign(static_cast<size_t>(info.num_classes), 0);
-  if (info.has_semantic_masks) report.class_pixels.assign(static_cast<size_t>(info.num_classes + 1), 0);
+  if (info.has_semantic_masks)
+    report.class_pixels.assign(static_cast<size_t>(info.num_classes + 1), 0);
   if (!info.part_names.empty()) report.part_counts.assign(info.part_names.size(), 0);
   std::vector<uint8_t> image(static_cast<size_t>(info.image_numel()));
   std::vector<uint8_t> mask(static_cast<size_t>(info.mask_numel()));
@@ -71,7 +72,8 @@ InspectReport inspect_dataset(const DatasetReader& reader, bool show_progress) {
         add_problem(report, detail::concat("image ", i, ": instance id ", int{top},
                                            " > max_objects ", info.max_objects));
       }
-      if (report.object_histogram.size() <= ids.size()) report.object_histogram.resize(ids.size() + 1, 0);
+      if (report.object_histogram.size() <= ids.size())
+        report.object_histogram.resize(ids.size() + 1, 0);
       ++report.object_histogram[ids.size()];
     }
     if (info.has_semantic_masks) {
@@ -90,8 +92,8 @@ InspectReport inspect_dataset(const DatasetReader& reader, bool show_progress) {
   }
   progress.finish(info.size);
   if (bad_values > static_cast<int64_t>(report.problems.size())) {
-    report.problems.push_back(detail::concat("... ", bad_values - static_cast<int64_t>(report.problems.size()),
-                                             " more"));
+    report.problems.push_back(
+        detail::concat("... ", bad_values - static_cast<int64_t>(report.problems.size()), " more"));
   }
   return report;
 }
@@ -142,11 +144,13 @@ std::string format_report(const InspectReport& r) {
   }
   if (!r.class_pixels.empty()) {
     out << "class pixels:  ";
-    for (size_t c = 0; c < r.class_pixels.size(); ++c) out << " " << c << ":" << with_commas(r.class_pixels[c]);
+    for (size_t c = 0; c < r.class_pixels.size(); ++c)
+      out << " " << c << ":" << with_commas(r.class_pixels[c]);
     out << "\n";
   }
   out << "provenance:     " << info.provenance << "\n";
-  out << "check:          every image" << (info.has_instance_masks || info.has_semantic_masks ? " and mask" : "")
+  out << "check:          every image"
+      << (info.has_instance_masks || info.has_semantic_masks ? " and mask" : "")
       << " read back intact";
   if (r.problems.empty()) {
     out << "; all values within the layout\n";
@@ -180,7 +184,8 @@ void write_grid_png(const DatasetReader& reader, const std::string& png_path, in
         if (panel == 0) {
           for (size_t c = 0; c < 3; ++c) rgb[c] = s.image[static_cast<size_t>(3 * p) + c];
         } else {
-          const auto& mask = panel == 1 && info.has_instance_masks ? s.instance_mask : s.semantic_mask;
+          const auto& mask =
+              panel == 1 && info.has_instance_masks ? s.instance_mask : s.semantic_mask;
           rgb = mask_color(mask[static_cast<size_t>(p)]);
         }
         uint8_t* out = grid.pixels.data() + ((top + y) * grid.width + left + x) * 3;

@@ -12,13 +12,13 @@ namespace dti::datasets {
 
 /// What inspect_dataset() found.
 struct InspectReport {
-  DatasetInfo info;                        ///< Attributes and shape.
-  std::vector<int64_t> label_counts;       ///< Images per label 0..C-1 (empty without labels).
-  int64_t unlabelled = 0;                  ///< Images with label -1.
-  std::vector<int64_t> object_histogram;   ///< Images with 0, 1, ... distinct instance ids.
-  std::vector<int64_t> class_pixels;       ///< Semantic-mask pixels per class 0..C.
-  std::vector<int64_t> part_counts;        ///< Images per part (empty for a single part).
-  std::vector<std::string> problems;       ///< Values outside the layout (ids, classes).
+  DatasetInfo info;                       ///< Attributes and shape.
+  std::vector<int64_t> label_counts;      ///< Images per label 0..C-1 (empty without labels).
+  int64_t unlabelled = 0;                 ///< Images with label -1.
+  std::vector<int64_t> object_histogram;  ///< Images with 0, 1, ... distinct instance ids.
+  std::vector<int64_t> class_pixels;      ///< Semantic-mask pixels per class 0..C.
+  std::vector<int64_t> part_counts;       ///< Images per part (empty for a single part).
+  std::vector<std::string> problems;      ///< Values outside the layout (ids, classes).
 };
 
 /// Reads every image and mask of `reader` (throws dti::Error on corrupt data) and summarises.

@@ -74,12 +74,24 @@ std::array<uint8_t, 3> hsv_to_rgb(double h, double s, double v) {
   const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
   double r = 0, g = 0, b = 0;
   switch (sector) {
-    case 0: r = v, g = t, b = p; break;
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    default: r = v, g = p, b = q; break;
+    case 0:
+      r = v, g = t, b = p;
+      break;
+    case 1:
+      r = q, g = v, b = p;
+      break;
+    case 2:
+      r = p, g = v, b = t;
+      break;
+    case 3:
+      r = p, g = q, b = v;
+      break;
+    case 4:
+      r = t, g = p, b = v;
+      break;
+    default:
+      r = v, g = p, b = q;
+      break;
   }
   const auto byte = [](double x) { return static_cast<uint8_t>(std::lround(255.0 * x)); };
   return {byte(r), byte(g), byte(b)};
@@ -99,7 +111,8 @@ void MultiDspritesOptions::validate() const {
   DTI_CHECK(!name.empty(), "multi_dsprites: name must not be empty");
   DTI_CHECK(count >= 1 && count <= 10000000, name, ": --n ", count, " outside 1..10,000,000");
   DTI_CHECK(min_objects >= 1 && min_objects <= max_objects && max_objects <= 5, name,
-            ": object counts ", min_objects, "..", max_objects, " must satisfy 1 <= min <= max <= 5");
+            ": object counts ", min_objects, "..", max_objects,
+            " must satisfy 1 <= min <= max <= 5");
 }
 
 bool sprite_covers(const Sprite& sprite, double px, double py) {
@@ -172,10 +185,10 @@ DatasetInfo multi_dsprites_info(const MultiDspritesOptions& options) {
   info.has_semantic_masks = true;
   info.num_classes = 3;
   info.max_objects = options.max_objects;
-  info.provenance = generator_provenance(
-      options.name, kGeneratorVersion, options.seed, options.count,
-      "\"min_objects\":" + std::to_string(options.min_objects) +
-          ",\"max_objects\":" + std::to_string(options.max_objects));
+  info.provenance =
+      generator_provenance(options.name, kGeneratorVersion, options.seed, options.count,
+                           "\"min_objects\":" + std::to_string(options.min_objects) +
+                               ",\"max_objects\":" + std::to_string(options.max_objects));
   return info;
 }
 

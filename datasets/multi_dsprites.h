@@ -1,11 +1,12 @@
 #pragma once
-// Built-in Multi-dSprites generator (colored_on_grayscale variant of DeepMind's multi_object_datasets,
-// as used by DTI-Sprites): 64x64 RGB, one uniform grey background, 2-5 sprites (square, ellipse,
-// heart) on the dSprites latent grid (6 scales in [0.5,1], 40 orientations in [0,2pi], 32x32
-// positions in [0,1]) with random saturated HSV colours, later sprites in front. Instance masks
-// are the visible pixels of each sprite; the semantic class is the shape (1 square, 2 ellipse,
-// 3 heart). Shapes are rasterised analytically at pixel centres; the geometry (FORMAT.md) was
-// fitted to real dSprites images. `multi_dsprites2` is the two-sprite variant of Table 2.
+// Built-in Multi-dSprites generator (colored_on_grayscale variant of DeepMind's
+// multi_object_datasets, as used by DTI-Sprites): 64x64 RGB, one uniform grey background, 2-5
+// sprites (square, ellipse, heart) on the dSprites latent grid (6 scales in [0.5,1], 40
+// orientations in [0,2pi], 32x32 positions in [0,1]) with random saturated HSV colours, later
+// sprites in front. Instance masks are the visible pixels of each sprite; the semantic class is the
+// shape (1 square, 2 ellipse, 3 heart). Shapes are rasterised analytically at pixel centres; the
+// geometry (FORMAT.md) was fitted to real dSprites images. `multi_dsprites2` is the two-sprite
+// variant of Table 2.
 
 #include <array>
 #include <cstdint>
@@ -25,7 +26,7 @@ enum class DspriteShape : int { kSquare = 1, kEllipse = 2, kHeart = 3 };
 /// One sprite, its latents given as indices into the dSprites grid.
 struct Sprite {
   DspriteShape shape = DspriteShape::kSquare;  ///< Shape (semantic class).
-  int scale = 5;                   ///< Scale index 0..5: scale = 0.5 + 0.1 * index.
+  int scale = 5;                               ///< Scale index 0..5: scale = 0.5 + 0.1 * index.
   int orientation = 0;             ///< Orientation index 0..39: angle = 2 pi * index / 39.
   int x = 16;                      ///< Horizontal position index 0..31: pos = index / 31.
   int y = 16;                      ///< Vertical position index 0..31: pos = index / 31.

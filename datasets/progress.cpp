@@ -77,8 +77,8 @@ void Progress::print(int64_t done, bool final) {
   std::string line = label_ + ": " + with_commas(done);
   if (total_ > 0) {
     line += "/" + with_commas(total_) + " " + unit_ + " (" +
-            std::to_string(static_cast<int>(100.0 * static_cast<double>(done) /
-                                            static_cast<double>(total_))) +
+            std::to_string(
+                static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total_))) +
             "%)";
   } else {
     line += " " + unit_;

@@ -39,8 +39,8 @@ std::string json_quote(const std::string& text) {
   return out + "\"";
 }
 
-std::string generator_provenance(const std::string& generator, int generator_version,
-                                 uint64_t seed, int64_t count, const std::string& extra) {
+std::string generator_provenance(const std::string& generator, int generator_version, uint64_t seed,
+                                 int64_t count, const std::string& extra) {
   std::string out = "{\"kind\":\"generator\",\"generator\":" + json_quote(generator) +
                     ",\"generator_version\":" + std::to_string(generator_version) +
                     ",\"seed\":" + std::to_string(seed) + ",\"count\":" + std::to_string(count);
@@ -49,9 +49,9 @@ std::string generator_provenance(const std::string& generator, int generator_ver
 }
 
 std::string converter_provenance(const std::string& converter,
-                                 const std::vector<InputDigest>& inputs,
-                                 const std::string& extra) {
-  std::string out = "{\"kind\":\"converter\",\"converter\":" + json_quote(converter) + ",\"inputs\":[";
+                                 const std::vector<InputDigest>& inputs, const std::string& extra) {
+  std::string out =
+      "{\"kind\":\"converter\",\"converter\":" + json_quote(converter) + ",\"inputs\":[";
   for (size_t i = 0; i < inputs.size(); ++i) {
     const auto& in = inputs[i];
     out += (i ? "," : "") + std::string("{\"path\":") + json_quote(in.path) +

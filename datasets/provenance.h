@@ -15,8 +15,8 @@ namespace dti::datasets {
 std::string json_quote(const std::string& text);
 
 /// Provenance of a generated file; `extra` holds further `"key":value` pairs (may be empty).
-std::string generator_provenance(const std::string& generator, int generator_version,
-                                 uint64_t seed, int64_t count, const std::string& extra = "");
+std::string generator_provenance(const std::string& generator, int generator_version, uint64_t seed,
+                                 int64_t count, const std::string& extra = "");
 
 /// Provenance of a converted file; `extra` holds further `"key":value` pairs (may be empty).
 std::string converter_provenance(const std::string& converter,

@@ -26,8 +26,8 @@ std::vector<int64_t> labelled_images(const DatasetReader& reader) {
                               info.clustering_parts.empty());
   for (const auto& name : info.clustering_parts) {
     const auto it = std::find(info.part_names.begin(), info.part_names.end(), name);
-    DTI_CHECK(it != info.part_names.end(), "dataset file '", reader.path(),
-              "': clustering part '", name, "' is not one of its parts");
+    DTI_CHECK(it != info.part_names.end(), "dataset file '", reader.path(), "': clustering part '",
+              name, "' is not one of its parts");
     part_used[static_cast<size_t>(it - info.part_names.begin())] = true;
   }
   const auto& labels = reader.labels();

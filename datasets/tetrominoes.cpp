@@ -89,10 +89,10 @@ const std::array<std::array<uint8_t, 3>, 6>& tetromino_colors() {
 const std::array<std::array<uint8_t, 5>, 5>& tetromino_bevel() {
   // Measured on every block of the real records: lit top edge, dark bottom edge.
   static const std::array<std::array<uint8_t, 5>, 5> bevel = {{{191, 255, 255, 255, 223},
-                                                                {127, 159, 159, 159, 191},
-                                                                {127, 159, 159, 159, 191},
-                                                                {127, 159, 159, 159, 191},
-                                                                {95, 63, 63, 63, 127}}};
+                                                               {127, 159, 159, 159, 191},
+                                                               {127, 159, 159, 159, 191},
+                                                               {127, 159, 159, 159, 191},
+                                                               {95, 63, 63, 63, 127}}};
   return bevel;
 }
 
@@ -103,12 +103,11 @@ std::vector<std::pair<int, int>> tetromino_pixels(const TetrominoPiece& piece) {
 }
 
 void TetrominoesOptions::validate() const {
-  DTI_CHECK(count >= 1 && count <= 10000000, "tetrominoes: --n ", count,
-            " outside 1..10,000,000");
+  DTI_CHECK(count >= 1 && count <= 10000000, "tetrominoes: --n ", count, " outside 1..10,000,000");
 }
 
 std::array<TetrominoPiece, kTetrominoesPieces> sample_tetrominoes_scene(uint64_t seed,
-                                                                       int64_t index) {
+                                                                        int64_t index) {
   Rng rng(stream_seed(seed, static_cast<uint64_t>(index)));
   while (true) {
     Occupancy occupied{};
@@ -151,7 +150,8 @@ Sample render_tetrominoes(const std::array<TetrominoPiece, kTetrominoesPieces>& 
     for_each_pixel(piece, [&](int y, int x, int by, int bx) {
       const auto p = static_cast<size_t>(y * kTetrominoesSize + x);
       const uint8_t intensity = bevel[static_cast<size_t>(by)][static_cast<size_t>(bx)];
-      for (size_t c = 0; c < 3; ++c) s.image[3 * p + c] = static_cast<uint8_t>(color[c] * intensity);
+      for (size_t c = 0; c < 3; ++c)
+        s.image[3 * p + c] = static_cast<uint8_t>(color[c] * intensity);
       s.instance_mask[p] = static_cast<uint8_t>(k + 1);
       s.semantic_mask[p] = static_cast<uint8_t>(piece.shape);
     });
@@ -168,8 +168,8 @@ DatasetInfo tetrominoes_info(const TetrominoesOptions& options) {
   info.has_semantic_masks = true;
   info.num_classes = kTetrominoShapes;
   info.max_objects = kTetrominoesPieces;
-  info.provenance = generator_provenance("tetrominoes", kGeneratorVersion, options.seed,
-                                         options.count);
+  info.provenance =
+      generator_provenance("tetrominoes", kGeneratorVersion, options.seed, options.count);
   return info;
 }
 

@@ -26,10 +26,10 @@ constexpr int kTetrominoShapes = 19;
 
 /// One fixed-rotation shape: its id in the real data and its blocks, rows top to bottom.
 struct TetrominoShape {
-  int id;                          ///< Shape id (1..19), the semantic class.
-  std::vector<std::string> rows;   ///< '#' = block, '.' = empty, e.g. {"###", "#.."}.
-  int height() const { return static_cast<int>(rows.size()); }        ///< Rows of blocks.
-  int width() const { return static_cast<int>(rows.front().size()); } ///< Columns of blocks.
+  int id;                         ///< Shape id (1..19), the semantic class.
+  std::vector<std::string> rows;  ///< '#' = block, '.' = empty, e.g. {"###", "#.."}.
+  int height() const { return static_cast<int>(rows.size()); }         ///< Rows of blocks.
+  int width() const { return static_cast<int>(rows.front().size()); }  ///< Columns of blocks.
 };
 
 /// The 19 shapes, indexed by id - 1.
@@ -51,9 +51,9 @@ struct TetrominoPiece {
 
 /// Options of `runexp data generate tetrominoes`.
 struct TetrominoesOptions {
-  int64_t count = 60000;       ///< Number of images (N); the paper trains on 60,000.
-  uint64_t seed = 0;           ///< Seed; image i is a pure function of (seed, i).
-  bool show_progress = true;   ///< Print progress to stderr.
+  int64_t count = 60000;      ///< Number of images (N); the paper trains on 60,000.
+  uint64_t seed = 0;          ///< Seed; image i is a pure function of (seed, i).
+  bool show_progress = true;  ///< Print progress to stderr.
   /// Throws dti::Error when count is outside 1..10,000,000.
   void validate() const;
 };
@@ -64,9 +64,10 @@ std::vector<std::pair<int, int>> tetromino_pixels(const TetrominoPiece& piece);
 /// The three pieces of image `index` (uniform shape, colour and position, rejection-sampled until
 /// no two pieces share a pixel).
 std::array<TetrominoPiece, kTetrominoesPieces> sample_tetrominoes_scene(uint64_t seed,
-                                                                       int64_t index);
+                                                                        int64_t index);
 
-/// Renders pieces into a sample: image, instance mask (piece k has id k+1), semantic mask (shape id).
+/// Renders pieces into a sample: image, instance mask (piece k has id k+1), semantic mask (shape
+/// id).
 Sample render_tetrominoes(const std::array<TetrominoPiece, kTetrominoesPieces>& pieces);
 
 /// Layout and provenance of a generated Tetrominoes file.

@@ -74,8 +74,8 @@ struct ExampleView::Impl {
       throw Error(detail::concat(where, ": no feature '", name, "' (the record has: ", known,
                                  "); is this the right kind of TFRecord file?"));
     }
-    DTI_CHECK(it->second.kind_case() == kind, where, ": feature '", name, "' is not a ",
-              kind_name, "; is this the right kind of TFRecord file?");
+    DTI_CHECK(it->second.kind_case() == kind, where, ": feature '", name, "' is not a ", kind_name,
+              "; is this the right kind of TFRecord file?");
     return it->second;
   }
 };
@@ -116,8 +116,8 @@ std::vector<uint8_t> ExampleView::bytes(const std::string& name, size_t expected
 std::vector<float> ExampleView::floats(const std::string& name, size_t expected_count) const {
   const auto& f = impl_->feature(name, pb::LazyFeature::kFloatList, "FloatList");
   const auto& values = f.float_list().value();
-  DTI_CHECK(static_cast<size_t>(values.size()) == expected_count, impl_->where, ": feature '",
-            name, "' has ", values.size(), " floats, expected ", expected_count,
+  DTI_CHECK(static_cast<size_t>(values.size()) == expected_count, impl_->where, ": feature '", name,
+            "' has ", values.size(), " floats, expected ", expected_count,
             "; is this the right kind of TFRecord file?");
   return std::vector<float>(values.begin(), values.end());
 }

@@ -28,7 +28,8 @@ class BatchIteratorTest : public test::ScratchTest {
     BatchIterator it(reader_, o);
     while (auto batch = it.next()) {
       std::vector<int64_t> row{batch->epoch, batch->batch};
-      for (int64_t i = 0; i < batch->indices.size(0); ++i) row.push_back(batch->indices[i].item<int64_t>());
+      for (int64_t i = 0; i < batch->indices.size(0); ++i)
+        row.push_back(batch->indices[i].item<int64_t>());
       out.push_back(row);
     }
     return out;
@@ -61,7 +62,8 @@ TEST_F(BatchIteratorTest, BatchesAreUnitFloatImagesAndInt64Masks) {
         EXPECT_FLOAT_EQ(batch->images[5][c][y][x].item<float>(),
                         s.image[static_cast<size_t>((y * 35 + x) * 3 + c)] / 255.0f);
       }
-      EXPECT_EQ(batch->instance_masks[5][y][x].item<int64_t>(), s.instance_mask[static_cast<size_t>(y * 35 + x)]);
+      EXPECT_EQ(batch->instance_masks[5][y][x].item<int64_t>(),
+                s.instance_mask[static_cast<size_t>(y * 35 + x)]);
     }
   }
   EXPECT_GE(batch->images.min().item<float>(), 0.0f);
@@ -125,7 +127,8 @@ TEST_F(BatchIteratorTest, UnshuffledSubsetsForEvaluation) {
   o.load_masks = false;
   BatchIterator it(reader_, o, {9, 3, 5, 7, 1});
   auto first = it.next();
-  EXPECT_EQ(std::vector<int64_t>(first->indices.data_ptr<int64_t>(), first->indices.data_ptr<int64_t>() + 4),
+  EXPECT_EQ(std::vector<int64_t>(first->indices.data_ptr<int64_t>(),
+                                 first->indices.data_ptr<int64_t>() + 4),
             (std::vector<int64_t>{9, 3, 5, 7}));
   EXPECT_FALSE(first->instance_masks.defined());
   EXPECT_EQ(it.next()->indices.size(0), 1);
@@ -136,7 +139,8 @@ TEST_F(BatchIteratorTest, UnshuffledSubsetsForEvaluation) {
     labelled_images(*reader_);
     ADD_FAILURE() << "Tetrominoes has no labels";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("has no labels, so it has no clustering evaluation set"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("has no labels, so it has no clustering evaluation set"),
+              std::string::npos);
   }
 }
 
@@ -147,7 +151,8 @@ TEST_F(BatchIteratorTest, OptionsAndBackgroundErrorsAreReported) {
     BatchIterator it(reader_, o);
     ADD_FAILURE() << "start_batch beyond the epoch accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("start_batch = 3 but an epoch has 3 batches"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("start_batch = 3 but an epoch has 3 batches"),
+              std::string::npos);
   }
   o = BatchIteratorOptions();
   o.batch_size = 0;
@@ -168,7 +173,8 @@ TEST_F(BatchIteratorTest, CorruptImageSurfacesInNext) {
     it.next();
     ADD_FAILURE() << "corrupt image 6 not reported";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("image 6 is corrupt or truncated"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("image 6 is corrupt or truncated"), std::string::npos)
+        << e.what();
   }
 }
 

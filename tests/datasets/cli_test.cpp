@@ -51,16 +51,19 @@ TEST_F(CliTest, UsageErrorsExitTwoAndListTheChoices) {
   CliRun r = run({});
   EXPECT_EQ(r.status, 2);
   EXPECT_CONTAINS(r.err, "missing command");
-  EXPECT_CONTAINS(r.err, "generate tetrominoes|multi_dsprites|multi_dsprites2 --n N --seed S --out FILE");
+  EXPECT_CONTAINS(r.err,
+                  "generate tetrominoes|multi_dsprites|multi_dsprites2 --n N --seed S --out FILE");
   r = run({"frobnicate"});
   EXPECT_EQ(r.status, 2);
   EXPECT_CONTAINS(r.err, "unknown command 'frobnicate'; valid: generate, convert, inspect");
   r = run({"generate", "mnist", "--out", path("x.h5")});
   EXPECT_EQ(r.status, 2);
-  EXPECT_CONTAINS(r.err, "unknown dataset 'mnist'; valid: tetrominoes, multi_dsprites, multi_dsprites2");
+  EXPECT_CONTAINS(r.err,
+                  "unknown dataset 'mnist'; valid: tetrominoes, multi_dsprites, multi_dsprites2");
   r = run({"convert", "cifar", "--input", "x", "--out", path("x.h5")});
   EXPECT_EQ(r.status, 2);
-  EXPECT_CONTAINS(r.err, "valid: tetrominoes, multi_dsprites, clevr6, svhn, gtsrb8, weizmann_horse, folder");
+  EXPECT_CONTAINS(
+      r.err, "valid: tetrominoes, multi_dsprites, clevr6, svhn, gtsrb8, weizmann_horse, folder");
   r = run({"generate", "tetrominoes", "--n", "10"});
   EXPECT_EQ(r.status, 2);
   EXPECT_CONTAINS(r.err, "--out FILE is required");
@@ -83,19 +86,21 @@ TEST_F(CliTest, HelpEverywhere) {
     EXPECT_EQ(r.status, 0) << args.front();
     EXPECT_CONTAINS(r.out, "usage: runexp data");
   }
-  EXPECT_CONTAINS(run({"convert", "--help"}).out, "svhn            --input test_32x32.mat train_32x32.mat extra_32x32.mat");
+  EXPECT_CONTAINS(run({"convert", "--help"}).out,
+                  "svhn            --input test_32x32.mat train_32x32.mat extra_32x32.mat");
 }
 
 TEST_F(CliTest, GenerateConvertInspect) {
-  CliRun r = run({"generate", "multi_dsprites2", "--n", "20", "--seed", "3", "--out", path("md2.h5"), "-q"});
+  CliRun r = run(
+      {"generate", "multi_dsprites2", "--n", "20", "--seed", "3", "--out", path("md2.h5"), "-q"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_CONTAINS(r.out, "wrote " + path("md2.h5") + ": 20 images of multi_dsprites2 (64x64)");
   EXPECT_EQ(DatasetReader(path("md2.h5")).info().max_objects, 2);
 
-  r = run({"convert", "tetrominoes", "--input", test::fixture("tetrominoes/tetrominoes_mini.tfrecords"),
-           "--out", path("t.h5")});
+  r = run({"convert", "tetrominoes", "--input",
+           test::fixture("tetrominoes/tetrominoes_mini.tfrecords"), "--out", path("t.h5")});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_CONTAINS(r.err, "note: ");  // fewer records than requested
+  EXPECT_CONTAINS(r.err, "note: ");                                  // fewer records than requested
   EXPECT_CONTAINS(r.err, "convert tetrominoes: 10/60,000 records");  // progress with a rate
   EXPECT_CONTAINS(r.err, "records/s");
 
@@ -111,26 +116,31 @@ TEST_F(CliTest, GenerateConvertInspect) {
 TEST_F(CliTest, BadFilesExitOneWithTheMessage) {
   CliRun r = run({"inspect", path("tetrominoes.h5")});
   EXPECT_EQ(r.status, 1);
-  EXPECT_CONTAINS(r.err, "does not exist. Make it with: runexp data generate tetrominoes --n 60000 --seed 0 --out " +
-                             path("tetrominoes.h5"));
+  EXPECT_CONTAINS(
+      r.err,
+      "does not exist. Make it with: runexp data generate tetrominoes --n 60000 --seed 0 --out " +
+          path("tetrominoes.h5"));
   test::write_bytes(path("junk.tfrecords"), std::string(40, 'x'));
-  r = run({"convert", "tetrominoes", "--input", path("junk.tfrecords"), "--out", path("t.h5"), "-q"});
+  r = run(
+      {"convert", "tetrominoes", "--input", path("junk.tfrecords"), "--out", path("t.h5"), "-q"});
   EXPECT_EQ(r.status, 1);
-  EXPECT_CONTAINS(r.err, "junk.tfrecords: record 0 (uncompressed byte offset 0): length CRC-32C mismatch");
+  EXPECT_CONTAINS(r.err,
+                  "junk.tfrecords: record 0 (uncompressed byte offset 0): length CRC-32C mismatch");
   EXPECT_EQ(files(), std::vector<std::string>{"junk.tfrecords"}) << "nothing half-made is left";
 }
 
 TEST_F(CliTest, InterruptLeavesNothingBehind) {
   const std::string out = path("big.h5");
   std::vector<std::string> args = {DTI_DATA_CLI, "generate", "multi_dsprites", "--n", "5000000",
-                                   "--out", out};
+                                   "--out",      out};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
   ASSERT_EQ(posix_spawn(&pid, DTI_DATA_CLI, nullptr, nullptr, argv.data(), environ), 0);
   // Wait until the temporary file exists, then interrupt.
-  for (int i = 0; i < 200 && files().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 200 && files().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_FALSE(files().empty()) << "the generator never started writing";
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   kill(pid, SIGINT);

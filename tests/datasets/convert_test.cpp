@@ -47,8 +47,8 @@ class ConvertTest : public test::ScratchTest {
   EXPECT_NE(std::string(text).find(part), std::string::npos) << "text: " << (text)
 
 TEST_F(ConvertTest, RealTetrominoesRecordsGiveExactlyTheDecodedPixelsAndMasks) {
-  const auto summary = convert_tetrominoes(
-      options({fixture("tetrominoes/tetrominoes_mini.tfrecords")}, "tetro.h5"));
+  const auto summary =
+      convert_tetrominoes(options({fixture("tetrominoes/tetrominoes_mini.tfrecords")}, "tetro.h5"));
   EXPECT_EQ(summary.read, 10);
   EXPECT_EQ(summary.written, 10);
   ASSERT_EQ(summary.notes.size(), 1u);  // fewer records than the default 60,000
@@ -57,8 +57,9 @@ TEST_F(ConvertTest, RealTetrominoesRecordsGiveExactlyTheDecodedPixelsAndMasks) {
   ASSERT_EQ(reader.size(), 10);
   EXPECT_EQ(reader.info().num_classes, 19);
   EXPECT_EQ(reader.info().max_objects, 3);
-  EXPECT_CONTAINS(reader.info().provenance,
-                  "\"sha256\":\"d0583e6a9e8d0f8bcc0241e759672f8e31623bd4977a55e981bd9e536ffc3722\"");
+  EXPECT_CONTAINS(
+      reader.info().provenance,
+      "\"sha256\":\"d0583e6a9e8d0f8bcc0241e759672f8e31623bd4977a55e981bd9e536ffc3722\"");
   const std::string ref = fixture("tetrominoes/decoded_ref_layout/");
   for (int i = 0; i < 10; ++i) {
     const Sample s = reader.read(i);
@@ -76,8 +77,12 @@ TEST_F(ConvertTest, RealTetrominoesRecordsGiveExactlyTheDecodedPixelsAndMasks) {
 }
 
 TEST_F(ConvertTest, TfRecordConverterRejectsOtherFiles) {
-  EXPECT_CONTAINS(error_of([&] { convert_clevr6(options({fixture("tetrominoes/tetrominoes_mini.tfrecords")}, "c.h5")); }),
-                  "record 0: feature 'visibility' has 4 floats, expected 11; is this the right kind of TFRecord file?");
+  EXPECT_CONTAINS(
+      error_of([&] {
+        convert_clevr6(options({fixture("tetrominoes/tetrominoes_mini.tfrecords")}, "c.h5"));
+      }),
+      "record 0: feature 'visibility' has 4 floats, expected 11; is this the right kind of "
+      "TFRecord file?");
   EXPECT_CONTAINS(error_of([&] { convert_tetrominoes(options({path("none.tfrecords")}, "t.h5")); }),
                   "does not exist");
   EXPECT_TRUE(files().empty()) << "a failed conversion leaves nothing";
@@ -104,7 +109,8 @@ TEST_F(ConvertTest, MultiDspritesMasksAreReadEntityLast) {
       b.add_bytes_per_element("mask", mask);
       b.add_floats("visibility", {1, 1, 1, 1, 0, 0});
       b.add_floats("shape", {0, 3, 1, 2, 0, 0});
-      for (const char* f : {"x", "y", "orientation", "scale"}) b.add_floats(f, std::vector<float>(6, 0));
+      for (const char* f : {"x", "y", "orientation", "scale"})
+        b.add_floats(f, std::vector<float>(6, 0));
       b.add_floats("color", std::vector<float>(18, 0));
       writer.write(b.serialize());
     }
@@ -116,7 +122,9 @@ TEST_F(ConvertTest, MultiDspritesMasksAreReadEntityLast) {
   EXPECT_EQ(reader.info().max_objects, 5);
   const Sample s = reader.read(2);
   EXPECT_EQ(s.image[0], 42);
-  const auto at = [&](const std::vector<uint8_t>& m, int y, int x) { return int{m[static_cast<size_t>(y * 64 + x)]}; };
+  const auto at = [&](const std::vector<uint8_t>& m, int y, int x) {
+    return int{m[static_cast<size_t>(y * 64 + x)]};
+  };
   EXPECT_EQ(at(s.instance_mask, 0, 0), 0);
   EXPECT_EQ(at(s.instance_mask, 12, 7), 1);
   EXPECT_EQ(at(s.semantic_mask, 12, 7), 3);  // heart
@@ -152,7 +160,8 @@ class ClevrTest : public ConvertTest {
     b.add_bytes_per_element("material", {0, 1, 2, 1, 2, 1, 2, 2, 0, 0, 0});
     b.add_bytes_per_element("size", std::vector<uint8_t>(kEntities, 1));
     b.add_bytes_per_element("color", std::vector<uint8_t>(kEntities, 1));
-    for (const char* f : {"x", "y", "z", "rotation"}) b.add_floats(f, std::vector<float>(kEntities, 0));
+    for (const char* f : {"x", "y", "z", "rotation"})
+      b.add_floats(f, std::vector<float>(kEntities, 0));
     b.add_floats("pixel_coords", std::vector<float>(kEntities * 3, 0));
     writer.write(b.serialize());
   }
@@ -181,7 +190,8 @@ TEST_F(ClevrTest, KeepsScenesWithAtMostSixObjectsCroppedAndResized) {
   // Masks: nearest neighbour on pixel centres of rows 29..220 and columns 64..255.
   std::vector<Image> entity_masks;
   for (int e = 0; e < kEntities; ++e) {
-    entity_masks.push_back(load_image(fixture("clevr/CLEVR_mask_0_" + std::to_string(e) + ".png"), 1));
+    entity_masks.push_back(
+        load_image(fixture("clevr/CLEVR_mask_0_" + std::to_string(e) + ".png"), 1));
   }
   const int semantic_of_entity[7] = {0, 1, 4, 5, 2, 3, 6};  // 2 * (shape - 1) + material
   int mismatches = 0;
@@ -214,7 +224,8 @@ TEST_F(ConvertTest, GtsrbSamplesGiveEightLabelledImages) {
   const auto summary = convert_gtsrb8(options({fixture("gtsrb")}, "gtsrb8.h5"));
   EXPECT_EQ(summary.written, 8);
   ASSERT_EQ(summary.notes.size(), 1u);
-  EXPECT_CONTAINS(summary.notes[0], "GTSRB-8 has 10650 images in the full training set; converted 8");
+  EXPECT_CONTAINS(summary.notes[0],
+                  "GTSRB-8 has 10650 images in the full training set; converted 8");
   DatasetReader reader(path("gtsrb8.h5"), "gtsrb8");
   EXPECT_EQ(reader.info().height, 28);
   EXPECT_EQ(reader.info().width, 28);
@@ -223,7 +234,8 @@ TEST_F(ConvertTest, GtsrbSamplesGiveEightLabelledImages) {
             (std::vector<std::string>{"3", "7", "9", "11", "17", "18", "25", "35"}));
   EXPECT_EQ(labelled_images(reader).size(), 8u);
   // The whole image (not its ROI) is resized to 28x28.
-  const Image original = load_image(fixture("gtsrb/Final_Training/Images/00017/00000_00009.ppm"), 3);
+  const Image original =
+      load_image(fixture("gtsrb/Final_Training/Images/00017/00000_00009.ppm"), 3);
   EXPECT_EQ(original.width, 25);
   EXPECT_EQ(original.height, 31);
   EXPECT_EQ(reader.read(4).image, resize_bilinear(original, 28, 28).pixels);
@@ -239,8 +251,9 @@ TEST_F(ConvertTest, GtsrbErrorsNameTheProblem) {
   fs::remove_all(path("g/Final_Training/Images/00025"));
   EXPECT_CONTAINS(error_of([&] { convert_gtsrb8(options({path("g")}, "x.h5")); }),
                   "Images/00025' is missing; is this the complete GTSRB training set?");
-  EXPECT_CONTAINS(error_of([&] { convert_gtsrb8(options({path("GTSRB_Final_Training_Images.zip")}, "x.h5")); }),
-                  "is an archive; extract it first (unzip");
+  EXPECT_CONTAINS(
+      error_of([&] { convert_gtsrb8(options({path("GTSRB_Final_Training_Images.zip")}, "x.h5")); }),
+      "is an archive; extract it first (unzip");
 }
 
 TEST_F(ConvertTest, WeizmannSamplesGiveBinaryMasksAt128) {
@@ -257,14 +270,16 @@ TEST_F(ConvertTest, WeizmannSamplesGiveBinaryMasksAt128) {
     EXPECT_EQ(*std::max_element(s.semantic_mask.begin(), s.semantic_mask.end()), 1);
     EXPECT_EQ(s.instance_mask, s.semantic_mask);
     const Image rgb = load_image(fixture(std::string("weizmann_horse/rgb/") + names[i]), 3);
-    const Image mask = load_image(fixture(std::string("weizmann_horse/figure_ground/") + names[i]), 1);
+    const Image mask =
+        load_image(fixture(std::string("weizmann_horse/figure_ground/") + names[i]), 1);
     sizes_differ |= rgb.width != mask.width;
     // Nearest resizing keeps the horse's share of the frame.
     const double before = static_cast<double>(std::count_if(mask.pixels.begin(), mask.pixels.end(),
                                                             [](uint8_t v) { return v >= 128; })) /
                           static_cast<double>(mask.pixels.size());
-    const double after = static_cast<double>(std::count(s.semantic_mask.begin(), s.semantic_mask.end(), 1)) /
-                         (128.0 * 128.0);
+    const double after =
+        static_cast<double>(std::count(s.semantic_mask.begin(), s.semantic_mask.end(), 1)) /
+        (128.0 * 128.0);
     EXPECT_NEAR(after, before, 0.02) << names[i];
     EXPECT_GT(after, 0.05) << names[i];
   }
@@ -273,7 +288,9 @@ TEST_F(ConvertTest, WeizmannSamplesGiveBinaryMasksAt128) {
   fs::remove(path("w/figure_ground/horse006.jpg"));
   EXPECT_CONTAINS(error_of([&] { convert_weizmann_horse(options({path("w")}, "x.h5")); }),
                   "horse006.jpg' has no mask");
-  EXPECT_CONTAINS(error_of([&] { convert_weizmann_horse(options({path("weizmann_horse_db.tar.gz")}, "x.h5")); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    convert_weizmann_horse(options({path("weizmann_horse_db.tar.gz")}, "x.h5"));
+                  }),
                   "extract it first (tar xf");
 }
 
@@ -283,7 +300,8 @@ void write_svhn_mat(const std::string& file, size_t n, int seed, bool compress,
   mat_t* mat = Mat_CreateVer(file.c_str(), nullptr, MAT_FT_MAT5);
   ASSERT_NE(mat, nullptr);
   std::vector<uint8_t> x(32 * 32 * 3 * n);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint8_t>((i * 31 + static_cast<size_t>(seed)) % 251);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<uint8_t>((i * 31 + static_cast<size_t>(seed)) % 251);
   size_t x_dims[4] = {32, 32, 3, n};
   matvar_t* xv = Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, x_dims, x.data(), 0);
   Mat_VarWrite(mat, xv, compress ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE);

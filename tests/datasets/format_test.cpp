@@ -14,15 +14,15 @@ namespace {
 using test::ScratchTest;
 
 // Expects `statement` to throw dti::Error whose message contains `part`.
-#define EXPECT_ERROR_WITH(statement, part)                                          \
-  do {                                                                             \
-    try {                                                                          \
-      statement;                                                                   \
-      ADD_FAILURE() << "no error thrown; expected one containing: " << (part);     \
-    } catch (const ::dti::Error& e) {                                              \
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)               \
-          << "message: " << e.what() << "\nexpected to contain: " << (part);       \
-    }                                                                              \
+#define EXPECT_ERROR_WITH(statement, part)                                     \
+  do {                                                                         \
+    try {                                                                      \
+      statement;                                                               \
+      ADD_FAILURE() << "no error thrown; expected one containing: " << (part); \
+    } catch (const ::dti::Error& e) {                                          \
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)           \
+          << "message: " << e.what() << "\nexpected to contain: " << (part);   \
+    }                                                                          \
   } while (0)
 
 DatasetInfo small_info() {
@@ -59,9 +59,9 @@ void write_raw(const std::string& path, hid_t type, const std::vector<hsize_t>& 
                int64_t version = 1, bool with_format = true) {
   h5::Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
   h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  h5::Handle ds(H5Dcreate2(file.get(), "images", type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                           H5P_DEFAULT),
-                H5Dclose);
+  h5::Handle ds(
+      H5Dcreate2(file.get(), "images", type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose);
   if (with_format) h5::write_string(file.get(), "format", kFormatName);
   h5::write_int(file.get(), "format_version", version);
   h5::write_string(file.get(), "dataset", "toy");
@@ -75,9 +75,9 @@ void add_vector(const std::string& path, const char* name, hid_t type, hsize_t n
                 const void* values) {
   h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
   h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  h5::Handle ds(H5Dcreate2(file.get(), name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                           H5P_DEFAULT),
-                H5Dclose);
+  h5::Handle ds(
+      H5Dcreate2(file.get(), name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose);
   H5Dwrite(ds.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
 }
 
@@ -160,7 +160,8 @@ TEST_F(FormatTest, WriterRejectsSamplesOutsideTheLayout) {
 TEST_F(FormatTest, MissingFileSaysHowToMakeIt) {
   EXPECT_ERROR_WITH(DatasetReader(path("t.h5"), "tetrominoes"),
                     "does not exist. Make it with: runexp data generate tetrominoes --n 60000 "
-                    "--seed 0 --out " + path("t.h5"));
+                    "--seed 0 --out " +
+                        path("t.h5"));
   // Without an expected name, a file named after a dataset still gets its exact command.
   EXPECT_ERROR_WITH(DatasetReader(path("clevr6.h5")),
                     "runexp data convert clevr6 --input clevr_with_masks_train.tfrecords --out " +
@@ -224,10 +225,12 @@ TEST_F(FormatTest, VersionAndIdentityAreChecked) {
   EXPECT_ERROR_WITH(DatasetReader(path("v2.h5")),
                     "unsupported format version 2 (this build reads versions 1..1");
   write_raw(path("foreign.h5"), H5T_STD_U8LE, {2, 8, 8, 3}, 1, false);
-  EXPECT_ERROR_WITH(DatasetReader(path("foreign.h5")), "is an HDF5 file but not a dtisprites dataset");
+  EXPECT_ERROR_WITH(DatasetReader(path("foreign.h5")),
+                    "is an HDF5 file but not a dtisprites dataset");
   write_raw(path("toy.h5"), H5T_STD_U8LE, {2, 8, 8, 3});
   EXPECT_NO_THROW(DatasetReader(path("toy.h5")));
-  EXPECT_ERROR_WITH(DatasetReader(path("toy.h5"), "clevr6"), "holds dataset 'toy', expected 'clevr6'");
+  EXPECT_ERROR_WITH(DatasetReader(path("toy.h5"), "clevr6"),
+                    "holds dataset 'toy', expected 'clevr6'");
 }
 
 }  // namespace

@@ -33,7 +33,8 @@ TEST(TetrominoesTest, ShapeTableMatchesTheRealRecords) {
       TetrominoPiece piece{static_cast<int>(shape[e]), 0, static_cast<int>(top[e]),
                            static_cast<int>(left[e])};
       std::vector<bool> ours(kT * kT, false);
-      for (const auto& [y, x] : tetromino_pixels(piece)) ours[static_cast<size_t>(y * kT + x)] = true;
+      for (const auto& [y, x] : tetromino_pixels(piece))
+        ours[static_cast<size_t>(y * kT + x)] = true;
       for (int p = 0; p < kT * kT; ++p) {
         const bool real = mask[static_cast<size_t>(e * kT * kT + p)] > 0;
         ASSERT_EQ(real, ours[static_cast<size_t>(p)]) << "shape " << shape[e] << " pixel " << p;
@@ -73,7 +74,8 @@ TEST(TetrominoesTest, StatisticsOfTwoThousandImages) {
           const int y = piece.top + by, x = piece.left + bx;
           if (shape.rows[0][0] != '#') continue;  // first block present only
           for (int c = 0; c < 3; ++c) {
-            bevel_ok &= s.image[static_cast<size_t>((y * kT + x) * 3 + c)] == color[c] * bevel[by][bx];
+            bevel_ok &=
+                s.image[static_cast<size_t>((y * kT + x) * 3 + c)] == color[c] * bevel[by][bx];
           }
         }
       }
@@ -152,7 +154,8 @@ TEST(MultiDspritesTest, ScenesFollowTheLatentGridAndOcclusionOrder) {
       const uint8_t* rgb = &s.image[static_cast<size_t>(3 * p)];
       if (id == 0) {
         // Uniform grey background.
-        ASSERT_TRUE(rgb[0] == scene.background && rgb[1] == scene.background && rgb[2] == scene.background);
+        ASSERT_TRUE(rgb[0] == scene.background && rgb[1] == scene.background &&
+                    rgb[2] == scene.background);
         ASSERT_EQ(s.semantic_mask[static_cast<size_t>(p)], 0);
         continue;
       }
@@ -164,7 +167,8 @@ TEST(MultiDspritesTest, ScenesFollowTheLatentGridAndOcclusionOrder) {
       for (size_t later = id; later < scene.sprites.size(); ++later) {
         ASSERT_FALSE(sprite_covers(scene.sprites[later], px, py));
       }
-      ASSERT_TRUE(rgb[0] == sprite.color[0] && rgb[1] == sprite.color[1] && rgb[2] == sprite.color[2]);
+      ASSERT_TRUE(rgb[0] == sprite.color[0] && rgb[1] == sprite.color[1] &&
+                  rgb[2] == sprite.color[2]);
       ASSERT_EQ(s.semantic_mask[static_cast<size_t>(p)], static_cast<int>(sprite.shape));
     }
     for (const Sprite& sprite : scene.sprites) {
@@ -190,10 +194,10 @@ TEST(MultiDspritesTest, ScenesFollowTheLatentGridAndOcclusionOrder) {
 // latent-grid sprite of the right shape overlaps it with IoU >= 0.8 (ellipses 0-2, 5, 6, 8, 9;
 // hearts 3, 4, 7, told apart by their second moments in FORMAT.md).
 TEST(MultiDspritesTest, GeometryFitsRealDspritesSamples) {
-  const DspriteShape expected[10] = {DspriteShape::kEllipse, DspriteShape::kEllipse, DspriteShape::kEllipse,
-                                     DspriteShape::kHeart,   DspriteShape::kHeart,   DspriteShape::kEllipse,
-                                     DspriteShape::kEllipse, DspriteShape::kHeart,   DspriteShape::kEllipse,
-                                     DspriteShape::kEllipse};
+  const DspriteShape expected[10] = {
+      DspriteShape::kEllipse, DspriteShape::kEllipse, DspriteShape::kEllipse, DspriteShape::kHeart,
+      DspriteShape::kHeart,   DspriteShape::kEllipse, DspriteShape::kEllipse, DspriteShape::kHeart,
+      DspriteShape::kEllipse, DspriteShape::kEllipse};
   for (int k = 0; k < 10; ++k) {
     const Image real = load_image(test::fixture("dsprites/org_" + std::to_string(k) + ".png"), 1);
     double cx = 0, cy = 0;
@@ -205,8 +209,10 @@ TEST(MultiDspritesTest, GeometryFitsRealDspritesSamples) {
     }
     cx /= area;
     cy /= area;
-    const int x0 = std::max(0, static_cast<int>(cx) - 15), x1 = std::min(63, static_cast<int>(cx) + 15);
-    const int y0 = std::max(0, static_cast<int>(cy) - 15), y1 = std::min(63, static_cast<int>(cy) + 15);
+    const int x0 = std::max(0, static_cast<int>(cx) - 15),
+              x1 = std::min(63, static_cast<int>(cx) + 15);
+    const int y0 = std::max(0, static_cast<int>(cy) - 15),
+              y1 = std::min(63, static_cast<int>(cy) + 15);
     double best = 0;
     DspriteShape best_shape = DspriteShape::kSquare;
     for (int shape = 1; shape <= 3; ++shape) {

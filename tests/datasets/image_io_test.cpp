@@ -15,7 +15,8 @@ using test::fixture;
 TEST(ImageIoTest, BilinearIsPillowBitExact) {
   // tests/fixtures/datasets/pillow/make.py made these with Pillow 9.4.0.
   std::vector<std::string> ppm;
-  for (const auto& dir : std::filesystem::directory_iterator(fixture("gtsrb/Final_Training/Images"))) {
+  for (const auto& dir :
+       std::filesystem::directory_iterator(fixture("gtsrb/Final_Training/Images"))) {
     for (const auto& f : std::filesystem::directory_iterator(dir.path())) {
       if (f.path().extension() == ".ppm") ppm.push_back(f.path().string());
     }
@@ -34,7 +35,8 @@ TEST(ImageIoTest, BilinearIsPillowBitExact) {
 
 TEST(ImageIoTest, NearestIsPillowNearest) {
   for (const char* horse : {"horse003", "horse006", "horse009"}) {
-    Image mask = load_image(fixture(std::string("weizmann_horse/figure_ground/") + horse + ".jpg"), 1);
+    Image mask =
+        load_image(fixture(std::string("weizmann_horse/figure_ground/") + horse + ".jpg"), 1);
     for (auto& v : mask.pixels) v = v >= 128 ? 1 : 0;
     EXPECT_EQ(resize_nearest(mask, 128, 128).pixels,
               load_image(fixture(std::string("pillow/nearest_") + horse + ".png"), 1).pixels)

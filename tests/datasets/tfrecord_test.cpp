@@ -19,7 +19,8 @@ std::string gunzip(const std::string& path) {
   std::string out;
   char buffer[1 << 14];
   int got = 0;
-  while ((got = gzread(gz, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(got));
+  while ((got = gzread(gz, buffer, sizeof buffer)) > 0)
+    out.append(buffer, static_cast<size_t>(got));
   gzclose(gz);
   return out;
 }
@@ -107,15 +108,18 @@ TEST_F(TfRecordTest, CorruptedByteIsACrcErrorNamingTheRecord) {
   raw = gunzip(test::fixture("tetrominoes/tetrominoes_mini.tfrecords"));
   raw[3 * (12 + 25944 + 4) + 2] ^= 0x10;  // the length field of record 3
   gzip_to(path("length_flip.tfrecords"), raw);
-  EXPECT_NE(error_of(path("length_flip.tfrecords")).find("record 3 (uncompressed byte offset 77880): length CRC-32C mismatch"),
+  EXPECT_NE(error_of(path("length_flip.tfrecords"))
+                .find("record 3 (uncompressed byte offset 77880): length CRC-32C mismatch"),
             std::string::npos);
 }
 
 TEST_F(TfRecordTest, TruncatedAndDamagedFilesAreReported) {
   const std::string raw = gunzip(test::fixture("tetrominoes/tetrominoes_mini.tfrecords"));
   gzip_to(path("cut.tfrecords"), raw.substr(0, 5 * 25960 + 1000));
-  EXPECT_NE(error_of(path("cut.tfrecords")).find("record 5 (uncompressed byte offset 129800): truncated data (988 of 25944 bytes)"),
-            std::string::npos)
+  EXPECT_NE(
+      error_of(path("cut.tfrecords"))
+          .find("record 5 (uncompressed byte offset 129800): truncated data (988 of 25944 bytes)"),
+      std::string::npos)
       << error_of(path("cut.tfrecords"));
 
   // A damaged byte in the compressed stream: zlib or a CRC catches it, and the record is named.
@@ -150,7 +154,8 @@ TEST(TfExampleTest, LazyBytesListMatchesEitherStorage) {
     view.bytes("mask", 10);
     ADD_FAILURE() << "missing feature accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("built: no feature 'mask' (the record has: ids, image, raw, visibility)"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "built: no feature 'mask' (the record has: ids, image, raw, visibility)"),
               std::string::npos)
         << e.what();
   }
@@ -158,7 +163,8 @@ TEST(TfExampleTest, LazyBytesListMatchesEitherStorage) {
     view.bytes("image", 299);
     ADD_FAILURE() << "wrong size accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("feature 'image' has 300 bytes, expected 299"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("feature 'image' has 300 bytes, expected 299"),
+              std::string::npos);
   }
   try {
     view.floats("image", 300);
