@@ -22,8 +22,8 @@ __attribute__((target_clones("avx2", "default")))
 void block_errors(const float* x, const float* cur_layers, const float* cur_masks, const float* occ,
                   const float* cand_layers, const float* cand_masks, int64_t S, int64_t l, int64_t n,
                   int64_t C, int64_t count, int64_t slot_stride_layers, int64_t slot_stride_masks,
-                  int64_t cand_stride_layers, int64_t cand_stride_masks, int64_t pix,
-                  int64_t occ_stride_j, int64_t occ_stride_i, double* acc) {
+                  int64_t cand_stride_layers, int64_t cand_stride_masks, int64_t cand_channel_stride,
+                  int64_t pix, int64_t occ_stride_j, int64_t occ_stride_i, double* acc) {
   float m[kMaxSlots][kBlock], vis[kMaxSlots][kBlock], p_l[kBlock];
   float resid[8][kBlock], s1[8][kBlock], err2[kBlock];
   for (int64_t j = 0; j < S; ++j) {
@@ -62,7 +62,7 @@ void block_errors(const float* x, const float* cur_layers, const float* cur_mask
     const float* mk = cand_masks + k * cand_stride_masks;
     for (int64_t q = 0; q < count; ++q) err2[q] = 0.0f;
     for (int64_t c = 0; c < C; ++c) {
-      const float* ck = cand_layers + k * cand_stride_layers + c * pix;
+      const float* ck = cand_layers + k * cand_stride_layers + c * cand_channel_stride;
       for (int64_t q = 0; q < count; ++q) {
         const float e = resid[c][q] - mk[q] * (ck[q] * (p_l[q] * (1.0f - o_ll * mk[q])) - s1[c][q]);
         err2[q] += e * e;
@@ -74,14 +74,19 @@ void block_errors(const float* x, const float* cur_layers, const float* cur_mask
   }
 }
 
-// Candidate distances [n,B] (mean over C,H,W) with the fused kernel. All tensors contiguous
-// float32 on the CPU: x [B,C,HW], cur_layers [S,B,C,HW], cur_masks [S,B,HW], occ [S,S,B],
-// cand_layers [n,B,C,HW], cand_masks [n,B,HW].
+// Candidate distances [n,B] (mean over C,H,W) with the fused kernel. Float32 on the CPU:
+// x [B,C,HW], cur_layers [S,B,C,HW], cur_masks [S,B,HW], occ [S,S,B] contiguous; the candidates
+// cand_layers [n,B,C,H,W] and cand_masks [n,B,1,H,W] may be strided views (each H×W plane
+// contiguous), as the model's all-candidates pass produces them.
 at::Tensor fused_distances(const at::Tensor& x, const at::Tensor& cur_layers, const at::Tensor& cur_masks,
                            const at::Tensor& occ, const at::Tensor& cand_layers,
                            const at::Tensor& cand_masks, int64_t l) {
   const int64_t S = cur_layers.size(0), B = cur_layers.size(1), C = cur_layers.size(2);
   const int64_t HW = cur_layers.size(3), n = cand_layers.size(0);
+  TORCH_INTERNAL_ASSERT(cand_layers.stride(4) == 1 && cand_layers.stride(3) == cand_layers.size(4));
+  TORCH_INTERNAL_ASSERT(cand_masks.stride(4) == 1 && cand_masks.stride(3) == cand_masks.size(4));
+  const int64_t lk = cand_layers.stride(0), lb = cand_layers.stride(1), lc = cand_layers.stride(2);
+  const int64_t mk = cand_masks.stride(0), mb = cand_masks.stride(1);
   auto acc = at::zeros({n, B}, x.options().dtype(at::kDouble));
   const float* xp = x.data_ptr<float>();
   const float* lp = cur_layers.data_ptr<float>();
@@ -97,10 +102,10 @@ at::Tensor fused_distances(const at::Tensor& x, const at::Tensor& cur_layers, co
       for (int64_t p0 = 0; p0 < HW; p0 += kBlock) {
         const int64_t count = std::min(kBlock, HW - p0);
         block_errors(xp + b * C * HW + p0, lp + b * C * HW + p0, mp + b * HW + p0, op + b,
-                     clp + b * C * HW + p0, cmp + b * HW + p0, S, l, n, C, count,
+                     clp + b * lb + p0, cmp + b * mb + p0, S, l, n, C, count,
                      /*slot_stride_layers=*/B * C * HW, /*slot_stride_masks=*/B * HW,
-                     /*cand_stride_layers=*/B * C * HW, /*cand_stride_masks=*/B * HW, HW,
-                     /*occ_stride_j=*/S * B, /*occ_stride_i=*/B, local.data());
+                     /*cand_stride_layers=*/lk, /*cand_stride_masks=*/mk, /*cand_channel_stride=*/lc,
+                     HW, /*occ_stride_j=*/S * B, /*occ_stride_i=*/B, local.data());
       }
       for (int64_t k = 0; k < n; ++k) ap[k * B + b] = local[static_cast<size_t>(k)];
     }
@@ -154,8 +159,10 @@ GreedyResult greedy_select(const at::Tensor& x, const at::Tensor& layers, const 
   const bool fused = options.fused_cpu_kernel && x.is_cpu() && x.scalar_type() == at::kFloat &&
                      layers.scalar_type() == at::kFloat && S <= kMaxSlots && C <= 8;
   const auto x_flat = fused ? x.contiguous().view({B, C, H * W}) : at::Tensor();
-  const auto layers_c = fused ? layers.contiguous() : layers;
-  const auto masks_c = fused ? masks.contiguous() : masks;
+  // The kernel reads candidates through their strides; only the H×W planes must be contiguous.
+  auto plane_ok = [](const at::Tensor& t) { return t.stride(5) == 1 && t.stride(4) == t.size(5); };
+  const auto layers_c = fused && !plane_ok(layers) ? layers.contiguous() : layers;
+  const auto masks_c = fused && !plane_ok(masks) ? masks.contiguous() : masks;
 
   for (int64_t t = 0; t < options.iterations; ++t) {
     for (int64_t l = 1; l <= L; ++l) {
@@ -164,8 +171,7 @@ GreedyResult greedy_select(const at::Tensor& x, const at::Tensor& layers, const 
       at::Tensor dist;                                          // [n,B]
       if (fused) {
         dist = fused_distances(x_flat, cur_layers.view({S, B, C, H * W}), cur_masks.view({S, B, H * W}),
-                               occ_ext, cand_layers.view({n_cand, B, C, H * W}),
-                               cand_masks.view({n_cand, B, H * W}), l);
+                               occ_ext, cand_layers, cand_masks, l);
       } else {
         // visible[i] = Π_{j≠l} (1 − occ[j,i]·m_j): coverage of slot i by every slot but l.
         auto cover = 1 - o6 * cur_masks.unsqueeze(1);            // [S(j),S(i),B,1,H,W]

@@ -132,6 +132,7 @@ class DtiSprites {
   struct Predicted;
   Predicted predict(const at::Tensor& x, bool training);
   at::Tensor sprite_stack(bool training) const;
+  // all: every candidate -> [L,K,B,C',H,W] (possibly a strided view); else the listed items -> [N,C',H,W].
   at::Tensor transform_items(const at::Tensor& stack, const Predicted& pred, const at::Tensor& sprite_idx,
                              const at::Tensor& layer_idx, const at::Tensor& batch_idx, bool all) const;
   at::Tensor transform_backgrounds(const Predicted& pred) const;

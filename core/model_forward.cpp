@@ -89,7 +89,7 @@ at::Tensor DtiSprites::transform_items(const at::Tensor& stack, const Predicted&
     sprite_betas[m] = all ? flat : flat.index_select(0, item_row);       // [N,P]
   }
   auto out = sprite_networks_.front()->apply(items, sprite_betas);      // [N,C',h',w']
-  if (!layer_network_) return out;
+  if (!layer_network_) return all ? out.view({L, K, B, out.size(1), out.size(2), out.size(3)}) : out;
   std::vector<at::Tensor> layer_betas(pred.layer_betas.size());
   for (size_t m = 0; m < layer_betas.size(); ++m) {
     const auto& beta = pred.layer_betas[m];
@@ -104,7 +104,8 @@ at::Tensor DtiSprites::transform_items(const at::Tensor& stack, const Predicted&
   auto grouped = out.view({L, K, B, C1, h, w}).permute({0, 2, 1, 3, 4, 5}).reshape({L * B, K * C1, h, w});
   auto res = layer_network_->apply_grouped(grouped, layer_betas, K);          // [L·B,K·C',H,W]
   const int64_t H = res.size(2), W = res.size(3);
-  return res.view({L, B, K, C1, H, W}).permute({0, 2, 1, 3, 4, 5}).reshape({N, C1, H, W});
+  // A [L,K,B,C',H,W] view of the [L,B,K,C',H,W] result: no copy (greedy reads strided views).
+  return res.view({L, B, K, C1, H, W}).permute({0, 2, 1, 3, 4, 5});
 }
 
 at::Tensor DtiSprites::transform_backgrounds(const Predicted& pred) const {
@@ -137,10 +138,11 @@ at::Tensor DtiSprites::draw_noise() {
 void DtiSprites::split_and_noise(const at::Tensor& items, const at::Tensor& noise_rows,
                                  at::Tensor* layers, at::Tensor* masks) const {
   // split() has one backward for all pieces (narrow() would zero-fill a full-size gradient each).
-  const int64_t C = options_.channels;
+  // items is [N,C',H,W] or [L,K,B,C',H,W]; noise_rows broadcasts against one channel of it.
+  const int64_t C = options_.channels, dim = items.dim() - 3;
   std::vector<int64_t> sizes{C, 1};
-  if (items.size(1) > C + 1) sizes.push_back(items.size(1) - C - 1);
-  auto parts = items.split_with_sizes(sizes, 1);  // [N,C,H,W], [N,1,H,W](, canvas [N,1,H,W])
+  if (items.size(dim) > C + 1) sizes.push_back(items.size(dim) - C - 1);
+  auto parts = items.split_with_sizes(sizes, dim);  // appearance, mask(, canvas)
   *layers = parts[0];
   *masks = noise_rows.defined() ? softclip(parts[1] + parts[2] * noise_rows) : parts[1];
 }
@@ -206,14 +208,10 @@ TrainOutput DtiSprites::forward_train(const at::Tensor& x) {
   {
     // Pass 1, no gradient: every candidate, then the selection.
     at::NoGradGuard no_grad;
-    auto items = transform_items(stack, pred, {}, {}, {}, /*all=*/true);  // [L·K·B,C',H,W]
-    at::Tensor rows;
-    if (noise.defined()) {
-      rows = noise.unsqueeze(0).unsqueeze(2).expand({L, K, B, 1, H, W}).reshape({L * K * B, 1, H, W});
-    }
+    auto items = transform_items(stack, pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
     at::Tensor layers, masks;
-    split_and_noise(items, rows, &layers, &masks);
-    sel = select(x, layers.view({L, K, B, C, H, W}), masks.view({L, K, B, 1, H, W}), bkgs, pred.occ);
+    split_and_noise(items, noise.defined() ? noise.view({1, K, 1, 1, H, W}) : at::Tensor(), &layers, &masks);
+    sel = select(x, layers, masks, bkgs, pred.occ);
   }
 
   // Pass 2, with gradient: only the chosen sprites (the others would get zero gradient).
@@ -245,15 +243,9 @@ TrainOutput DtiSprites::forward_train_reference(const at::Tensor& x) {
   auto stack = sprite_stack(/*training=*/true);
   at::Tensor noise = options_.inject_noise > 0 ? draw_noise() : at::Tensor();
   auto bkgs = transform_backgrounds(pred);
-  auto items = transform_items(stack, pred, {}, {}, {}, /*all=*/true);
-  at::Tensor rows;
-  if (noise.defined()) {
-    rows = noise.unsqueeze(0).unsqueeze(2).expand({L, K, B, 1, H, W}).reshape({L * K * B, 1, H, W});
-  }
+  auto items = transform_items(stack, pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
   at::Tensor layers, masks;
-  split_and_noise(items, rows, &layers, &masks);
-  layers = layers.view({L, K, B, C, H, W});
-  masks = masks.view({L, K, B, 1, H, W});
+  split_and_noise(items, noise.defined() ? noise.view({1, K, 1, 1, H, W}) : at::Tensor(), &layers, &masks);
   auto sel = select(x, layers, masks, bkgs, pred.occ);
   TrainOutput out;
   out.selection = sel.sprites;
@@ -276,15 +268,13 @@ TrainOutput DtiSprites::forward_train_reference(const at::Tensor& x) {
 
 Decomposition DtiSprites::decompose(const at::Tensor& x) {
   at::NoGradGuard no_grad;
-  const int64_t L = options_.n_objects, K = num_sprites_, B = x.size(0);
+  const int64_t L = options_.n_objects, B = x.size(0);
   const int64_t C = options_.channels, H = options_.image_size[0], W = options_.image_size[1];
   check_shape("decompose", "x", x, {{"B", -1}, {"C", C}, {"H", H}, {"W", W}});
   auto pred = predict(x, /*training=*/false);
-  auto items = transform_items(sprite_stack(false), pred, {}, {}, {}, /*all=*/true);
+  auto items = transform_items(sprite_stack(false), pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
   at::Tensor layers, masks;
   split_and_noise(items, {}, &layers, &masks);
-  layers = layers.view({L, K, B, C, H, W});
-  masks = masks.view({L, K, B, 1, H, W});
   auto bkgs = transform_backgrounds(pred);
   auto sel = select(x, layers, masks, bkgs, pred.occ);
 
@@ -317,7 +307,7 @@ at::Tensor DtiSprites::semantic_labels(const Decomposition& d) const {
 at::Tensor DtiSprites::instance_labels(const Decomposition& d, const at::Tensor& x,
                                        bool reassign_background) const {
   at::NoGradGuard no_grad;
-  const int64_t L = d.masks.size(0), B = d.masks.size(1);
+  const int64_t L = d.masks.size(0);
   auto ids = at::arange(1, L + 1, d.masks.options()).view({L, 1, 1, 1, 1}).expand_as(d.masks);
   auto hard_masks = (d.masks > 0.5).to(at::kFloat);
   auto out = layered_composition(ids, hard_masks, binarize_occlusion(d.occlusion));
