@@ -57,6 +57,7 @@ class DatasetWriter {
  public:
   /// Starts the file; throws dti::Error for an invalid `info` or an unwritable folder.
   DatasetWriter(std::string path, DatasetInfo info);
+  /// Deletes the temporary file unless finish() succeeded.
   ~DatasetWriter();
   DatasetWriter(const DatasetWriter&) = delete;
   DatasetWriter& operator=(const DatasetWriter&) = delete;
@@ -83,6 +84,7 @@ class DatasetReader {
   /// Opens `path`. `expected_name` (optional) names the dataset the caller wants: it selects the
   /// exact `runexp data` command quoted when the file is missing, and must match the file.
   explicit DatasetReader(const std::string& path, const std::string& expected_name = "");
+  /// Closes the file.
   ~DatasetReader();
   DatasetReader(const DatasetReader&) = delete;
   DatasetReader& operator=(const DatasetReader&) = delete;

@@ -17,8 +17,11 @@ class Handle {
   Handle() = default;
   /// Takes ownership of `id` (may be negative = invalid), closed with `close`.
   Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  /// Closes the identifier.
   ~Handle() { reset(); }
+  /// Takes over `other`'s identifier.
   Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
+  /// Closes the current identifier and takes over `other`'s.
   Handle& operator=(Handle&& other) noexcept;
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;

@@ -16,8 +16,11 @@ class ExampleView {
  public:
   /// Parses `serialized`; throws dti::Error starting with `where` when it is not an Example.
   ExampleView(const std::string& serialized, std::string where);
+  /// Releases the parsed message.
   ~ExampleView();
+  /// Moves the parsed message.
   ExampleView(ExampleView&&) noexcept;
+  /// Moves the parsed message.
   ExampleView& operator=(ExampleView&&) noexcept;
 
   /// Whether the example has a feature `name`.
@@ -37,7 +40,9 @@ class ExampleView {
 /// Builds a serialized Example (tests and fixtures write DeepMind-layout records with it).
 class ExampleBuilder {
  public:
+  /// Starts an example without features.
   ExampleBuilder();
+  /// Releases the message.
   ~ExampleBuilder();
   /// Adds a BytesList with one 1-byte string per element of `data` (DeepMind's layout).
   void add_bytes_per_element(const std::string& name, const std::vector<uint8_t>& data);

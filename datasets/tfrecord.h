@@ -13,6 +13,7 @@ class TfRecordReader {
  public:
   /// Opens `path`; throws dti::Error when it is missing or unreadable.
   explicit TfRecordReader(const std::string& path);
+  /// Closes the file.
   ~TfRecordReader();
   TfRecordReader(const TfRecordReader&) = delete;
   TfRecordReader& operator=(const TfRecordReader&) = delete;
@@ -45,6 +46,7 @@ class TfRecordWriter {
  public:
   /// Creates `path`; `gzip` selects compression. Throws dti::Error when it cannot be created.
   TfRecordWriter(const std::string& path, bool gzip);
+  /// Closes the file (errors are lost: call close() to see them).
   ~TfRecordWriter();
   TfRecordWriter(const TfRecordWriter&) = delete;
   TfRecordWriter& operator=(const TfRecordWriter&) = delete;
