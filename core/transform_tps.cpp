@@ -44,7 +44,11 @@ TpsGrid::TpsGrid(int64_t height, int64_t width, int64_t grid_size) {
 }
 
 at::Tensor TpsGrid::grid(const at::Tensor& source_points) const {
-  return at::matmul(mapping_, source_points);  // [HW,N] × [B,N,2] -> [B,HW,2]
+  // One [HW,N] × [N,B·2] product rather than B tiny batched ones (slow on the CPU).
+  const int64_t B = source_points.size(0), N = source_points.size(1);
+  auto points = source_points.permute({1, 0, 2}).reshape({N, B * 2});     // [N,B·2]
+  auto grid = at::mm(mapping_, points);                                    // [HW,B·2]
+  return grid.view({mapping_.size(0), B, 2}).permute({1, 0, 2});           // [B,HW,2]
 }
 
 void TpsGrid::to(const at::Device& device) {
