@@ -133,7 +133,9 @@ const std::vector<DatasetInfo>& dataset_table() {
 }
 
 // The authors' dataset names that differ from ours.
-std::string canonical_dataset(const std::string& name) { return name == "dsprites_gray" ? "multi_dsprites" : name; }
+std::string canonical_dataset(const std::string& name) {
+  return name == "dsprites_gray" ? "multi_dsprites" : name;
+}
 
 const std::vector<std::string> kEvalNames = {"instance", "clustering", "cosegmentation"};
 
@@ -178,7 +180,9 @@ struct Value {
   const Context& context;
   const std::string& key;
   const Leaf& leaf;
-  [[noreturn]] void fail(const std::string& message) const { context.fail(key, leaf.line, message); }
+  [[noreturn]] void fail(const std::string& message) const {
+    context.fail(key, leaf.line, message);
+  }
   [[noreturn]] void expected(const std::string& what) const {
     fail("expected " + what + ", got " + node_text(leaf.value));
   }
@@ -215,7 +219,8 @@ int64_t read_int(const Value& v, int64_t lo, int64_t hi = kMaxInt) {
   return out;
 }
 
-double read_double(const Value& v, double lo, bool lo_open, double hi = static_cast<double>(kMaxInt)) {
+double read_double(const Value& v, double lo, bool lo_open,
+                   double hi = static_cast<double>(kMaxInt)) {
   const auto range = range_text(lo, hi, lo_open);
   if (!plain_scalar(v.leaf.value)) v.expected("a number " + range);
   double out = 0;
@@ -292,7 +297,8 @@ std::vector<int64_t> read_milestones(const Value& v, int64_t lo, bool none_ok) {
 
 // [h, w] where {0, 0} has a meaning of its own (`zero_means`), else both sizes positive.
 std::array<int64_t, 2> read_size(const Value& v, const std::string& zero_means) {
-  const auto what = "[h, w] with both > 0" + (zero_means.empty() ? "" : ", or [0, 0] (" + zero_means + ")");
+  const auto what =
+      "[h, w] with both > 0" + (zero_means.empty() ? "" : ", or [0, 0] (" + zero_means + ")");
   const auto list = read_int_list(v, 0, 2, false, "a list of 2 integers " + what);
   const bool zero = list[0] == 0 && list[1] == 0;
   if (!(list[0] > 0 && list[1] > 0) && !(zero && !zero_means.empty())) {
@@ -353,7 +359,9 @@ Codec int_codec(Get get, int64_t lo) {
 }
 template <typename Get>
 Codec double_codec(Get get, double lo, bool lo_open, double hi = static_cast<double>(kMaxInt)) {
-  return {[get, lo, lo_open, hi](const Value& v, RunConfig& c) { get(c) = read_double(v, lo, lo_open, hi); },
+  return {[get, lo, lo_open, hi](const Value& v, RunConfig& c) {
+            get(c) = read_double(v, lo, lo_open, hi);
+          },
           [get](const RunConfig& c) { return format_double(get(c)); }};
 }
 template <typename Get>
@@ -373,7 +381,9 @@ Codec choice_codec(Get get, std::vector<std::string> valid) {
 }
 template <typename Get>
 Codec milestones_codec(Get get, int64_t lo, bool none_ok) {
-  return {[get, lo, none_ok](const Value& v, RunConfig& c) { get(c) = read_milestones(v, lo, none_ok); },
+  return {[get, lo, none_ok](const Value& v, RunConfig& c) {
+            get(c) = read_milestones(v, lo, none_ok);
+          },
           [get](const RunConfig& c) { return format_list(get(c)); }};
 }
 template <typename Get>
@@ -383,28 +393,33 @@ Codec size_codec(Get get, std::string zero_means) {
 }
 
 Field ours(std::string key, std::string description, Codec codec, bool required = false) {
-  return {{std::move(key), KeyOrigin::kOurs, required, std::move(description)}, std::move(codec.read),
+  return {{std::move(key), KeyOrigin::kOurs, required, std::move(description)},
+          std::move(codec.read),
           std::move(codec.write)};
 }
 Field authors(std::string key, std::string description, Codec codec, bool required = false) {
-  return {{std::move(key), KeyOrigin::kAuthors, required, std::move(description)}, std::move(codec.read),
+  return {{std::move(key), KeyOrigin::kAuthors, required, std::move(description)},
+          std::move(codec.read),
           std::move(codec.write)};
 }
 // A key of the authors that has no effect here: any value is accepted, nothing is emitted.
 Field ignored(std::string key, std::string description) {
-  return {{std::move(key), KeyOrigin::kIgnored, false, std::move(description)}, [](const Value&, RunConfig&) {},
+  return {{std::move(key), KeyOrigin::kIgnored, false, std::move(description)},
+          [](const Value&, RunConfig&) {},
           nullptr};
 }
 // An authors' key with one supported value: checked, not emitted.
 Field fixed(std::string key, std::string value, std::string description) {
   return {{std::move(key), KeyOrigin::kAuthors, false, std::move(description)},
-          [value](const Value& v, RunConfig&) { read_choice(v, {value}); }, nullptr};
+          [value](const Value& v, RunConfig&) { read_choice(v, {value}); },
+          nullptr};
 }
 // An authors' key asking for something this suite does elsewhere: accepted only when empty.
 Field empty_only(std::string key, std::string description, std::string instead) {
   return {{std::move(key), KeyOrigin::kIgnored, false, std::move(description)},
           [instead](const Value& v, RunConfig&) {
-            if (!v.leaf.value.IsNull()) v.fail("is not supported here (" + instead + "); leave it empty");
+            if (!v.leaf.value.IsNull())
+              v.fail("is not supported here (" + instead + "); leave it empty");
           },
           nullptr};
 }
@@ -412,19 +427,21 @@ Field empty_only(std::string key, std::string description, std::string instead) 
 Codec eval_codec() {
   return {[](const Value& v, RunConfig& c) {
             const auto name = read_choice(v, kEvalNames);
-            c.dataset.eval =
-                static_cast<EvalProtocol>(std::find(kEvalNames.begin(), kEvalNames.end(), name) - kEvalNames.begin());
+            c.dataset.eval = static_cast<EvalProtocol>(
+                std::find(kEvalNames.begin(), kEvalNames.end(), name) - kEvalNames.begin());
           },
           [](const RunConfig& c) { return eval_protocol_name(c.dataset.eval); }};
 }
 
 Codec threshold_codec() {
-  return {[](const Value& v, RunConfig& c) {
-            const double x = read_double(v, -1, false, 1);
-            if (x < 0 && x != -1) v.fail(format_double(x) + " is out of range; valid: -1 (0.2 / n_sprites) or in [0, 1]");
-            c.model.empty_cluster_threshold = x;
-          },
-          [](const RunConfig& c) { return format_double(c.model.empty_cluster_threshold); }};
+  return {
+      [](const Value& v, RunConfig& c) {
+        const double x = read_double(v, -1, false, 1);
+        if (x < 0 && x != -1)
+          v.fail(format_double(x) + " is out of range; valid: -1 (0.2 / n_sprites) or in [0, 1]");
+        c.model.empty_cluster_threshold = x;
+      },
+      [](const RunConfig& c) { return format_double(c.model.empty_cluster_threshold); }};
 }
 
 Codec kernel_codec() {
@@ -447,11 +464,13 @@ Codec gamma_codec() {
 
 Codec encoder_update_codec() {
   return {[](const Value& v, RunConfig& c) {
-            c.training.encoder_update = core::parse_encoder_update(read_choice(v, {"reference", "deduplicated"}));
+            c.training.encoder_update =
+                core::parse_encoder_update(read_choice(v, {"reference", "deduplicated"}));
           },
           [](const RunConfig& c) {
-            return std::string(c.training.encoder_update == core::EncoderUpdate::kReference ? "reference"
-                                                                                            : "deduplicated");
+            return std::string(c.training.encoder_update == core::EncoderUpdate::kReference
+                                   ? "reference"
+                                   : "deduplicated");
           }};
 }
 
@@ -459,7 +478,8 @@ Codec encoder_update_codec() {
 Codec seed_codec() {
   return {[](const Value& v, RunConfig& c) {
             const auto& node = v.leaf.value;
-            if (!plain_scalar(node) || node.Scalar().empty() || node.Scalar()[0] == '-') v.expected("an integer >= 0");
+            if (!plain_scalar(node) || node.Scalar().empty() || node.Scalar()[0] == '-')
+              v.expected("an integer >= 0");
             try {
               c.seed = node.as<uint64_t>();
             } catch (const YAML::Exception&) {
@@ -471,10 +491,12 @@ Codec seed_codec() {
 
 // dataset.name is read before everything else (it decides the section's defaults): no-op here.
 Codec dataset_name_codec() {
-  return {[](const Value&, RunConfig&) {}, [](const RunConfig& c) { return format_string(c.dataset.name); }};
+  return {[](const Value&, RunConfig&) {},
+          [](const RunConfig& c) { return format_string(c.dataset.name); }};
 }
 
-#define DTI_FIELD(member) [](auto& c) -> auto& { return c.member; }
+#define DTI_FIELD(member) \
+  [](auto& c) -> auto& { return c.member; }
 
 const std::vector<Field>& fields() {
   static const std::vector<Field> table = {
@@ -483,12 +505,16 @@ const std::vector<Field>& fields() {
            string_codec(DTI_FIELD(dataset.file))),
       ours("dataset.image_size", "image size [H, W] (default: the dataset's)",
            size_codec(DTI_FIELD(dataset.image_size), "")),
-      ours("dataset.channels", "colour channels C (default 3)", int_codec(DTI_FIELD(dataset.channels), 1)),
-      ours("dataset.n_images", "training images to generate, or the first ones of the file to use; 0 = all",
+      ours("dataset.channels", "colour channels C (default 3)",
+           int_codec(DTI_FIELD(dataset.channels), 1)),
+      ours("dataset.n_images",
+           "training images to generate, or the first ones of the file to use; 0 = all",
            int_codec(DTI_FIELD(dataset.n_images), 0)),
-      ours("dataset.eval_images", "images evaluated (the first ones of the evaluation set); 0 = all",
+      ours("dataset.eval_images",
+           "images evaluated (the first ones of the evaluation set); 0 = all",
            int_codec(DTI_FIELD(dataset.eval_images), 0)),
-      ours("dataset.eval", "evaluation protocol: instance, clustering or cosegmentation", eval_codec()),
+      ours("dataset.eval", "evaluation protocol: instance, clustering or cosegmentation",
+           eval_codec()),
 
       fixed("model.name", "dti_sprites", "model: dti_sprites (the only model here)"),
       authors("model.n_sprites", "learnable sprites K (without the empty sprite)",
@@ -508,16 +534,20 @@ const std::vector<Field>& fields() {
               string_codec(DTI_FIELD(model.transformation_sequence))),
       authors("model.transformation_sequence_bkg", "background sequence, e.g. color",
               string_codec(DTI_FIELD(model.transformation_sequence_bkg))),
-      authors("model.transformation_sequence_layer", "layer sequence shared by a layer's sprites, e.g. color_position",
+      authors("model.transformation_sequence_layer",
+              "layer sequence shared by a layer's sprites, e.g. color_position",
               string_codec(DTI_FIELD(model.transformation_sequence_layer))),
-      authors("model.curriculum_learning", "epochs at which modules 2.. of the sprite sequence switch on (False = all on)",
+      authors("model.curriculum_learning",
+              "epochs at which modules 2.. of the sprite sequence switch on (False = all on)",
               milestones_codec(DTI_FIELD(model.curriculum_learning), 0, true)),
-      authors("model.curriculum_learning_bkg", "curriculum of the background sequence (False = none)",
+      authors("model.curriculum_learning_bkg",
+              "curriculum of the background sequence (False = none)",
               milestones_codec(DTI_FIELD(model.curriculum_learning_bkg), 0, true)),
       authors("model.curriculum_learning_layer", "curriculum of the layer sequence (False = none)",
               milestones_codec(DTI_FIELD(model.curriculum_learning_layer), 0, true)),
       authors("model.proto_init", "appearance init: constant, gaussian, sample or random_color",
-              choice_codec(DTI_FIELD(model.proto_init), {"constant", "gaussian", "sample", "random_color"})),
+              choice_codec(DTI_FIELD(model.proto_init),
+                           {"constant", "gaussian", "sample", "random_color"})),
       authors("model.mask_init", "mask init: constant, gaussian or random",
               choice_codec(DTI_FIELD(model.mask_init), {"constant", "gaussian", "random"})),
       authors("model.bkg_init", "background init: constant or mean",
@@ -528,49 +558,65 @@ const std::vector<Field>& fields() {
               double_codec(DTI_FIELD(model.gaussian_weights_std), 0, true)),
       authors("model.pred_occlusion", "predict the occlusion matrix (else a fixed depth order)",
               bool_codec(DTI_FIELD(model.pred_occlusion))),
-      authors("model.estimate_minimum", "greedy selection (Algorithm 1) instead of the exhaustive search",
+      authors("model.estimate_minimum",
+              "greedy selection (Algorithm 1) instead of the exhaustive search",
               bool_codec(DTI_FIELD(model.estimate_minimum))),
-      authors("model.greedy_algo_iter", "greedy sweeps T", int_codec(DTI_FIELD(model.greedy_algo_iter), 1)),
-      authors("model.add_empty_sprite", "add the fixed empty sprite", bool_codec(DTI_FIELD(model.add_empty_sprite))),
+      authors("model.greedy_algo_iter", "greedy sweeps T",
+              int_codec(DTI_FIELD(model.greedy_algo_iter), 1)),
+      authors("model.add_empty_sprite", "add the fixed empty sprite",
+              bool_codec(DTI_FIELD(model.add_empty_sprite))),
       authors("model.lambda_empty_sprite", "λ: selection cost of a non-empty sprite",
               double_codec(DTI_FIELD(model.lambda_empty_sprite), 0, false)),
-      authors("model.reassign_cluster", "reassign rarely used sprites", bool_codec(DTI_FIELD(model.reassign_cluster))),
-      authors("model.empty_cluster_threshold", "usage share under which a sprite is reassigned; -1 = 0.2 / n_sprites",
+      authors("model.reassign_cluster", "reassign rarely used sprites",
+              bool_codec(DTI_FIELD(model.reassign_cluster))),
+      authors("model.empty_cluster_threshold",
+              "usage share under which a sprite is reassigned; -1 = 0.2 / n_sprites",
               threshold_codec()),
-      authors("model.grid_size", "TPS control grid g (g×g points)", int_codec(DTI_FIELD(model.grid_size), 2)),
+      authors("model.grid_size", "TPS control grid g (g×g points)",
+              int_codec(DTI_FIELD(model.grid_size), 2)),
       authors("model.kernel_size", "morphological kernel size (odd)", kernel_codec()),
 
       authors("training.batch_size", "images per batch", int_codec(DTI_FIELD(batch_size), 1), true),
       ignored("training.n_workers", "data loader processes of the reference (ignored)"),
       fixed("training.optimizer.name", "adam", "optimiser: adam (the only one here)"),
-      authors("training.optimizer.lr", "learning rate of both groups", double_codec(DTI_FIELD(training.lr), 0, true),
-              true),
-      authors("training.optimizer.cluster.weight_decay", "weight decay of sprites, masks and backgrounds",
+      authors("training.optimizer.lr", "learning rate of both groups",
+              double_codec(DTI_FIELD(training.lr), 0, true), true),
+      authors("training.optimizer.cluster.weight_decay",
+              "weight decay of sprites, masks and backgrounds",
               double_codec(DTI_FIELD(training.sprite_weight_decay), 0, false)),
       authors("training.optimizer.transformer.weight_decay", "weight decay of every network",
               double_codec(DTI_FIELD(training.network_weight_decay), 0, false)),
       fixed("training.scheduler.name", "multi_step", "scheduler: multi_step (the only one here)"),
-      authors("training.scheduler.gamma", "decay factor, or [sprites, networks] factors", gamma_codec()),
-      authors("training.scheduler.milestones", "epochs after which the rates are multiplied by gamma",
+      authors("training.scheduler.gamma", "decay factor, or [sprites, networks] factors",
+              gamma_codec()),
+      authors("training.scheduler.milestones",
+              "epochs after which the rates are multiplied by gamma",
               milestones_codec(DTI_FIELD(training.milestones), 1, false)),
-      authors("training.n_epoches", "epochs (the authors' spelling)", int_codec(DTI_FIELD(training.n_epochs), 1), true),
+      authors("training.n_epoches", "epochs (the authors' spelling)",
+              int_codec(DTI_FIELD(training.n_epochs), 1), true),
       ours("training.max_iterations", "stop after this many iterations (0 = none)",
            int_codec(DTI_FIELD(training.max_iterations), 0)),
       authors("training.train_stat_interval", "progress report every N iterations",
               int_codec(DTI_FIELD(training.log_interval), 1)),
-      ignored("training.val_stat_interval", "validation interval of the reference (ignored: evaluation runs after training)"),
+      ignored("training.val_stat_interval",
+              "validation interval of the reference (ignored: evaluation runs after training)"),
       authors("training.check_cluster_interval", "empty-sprite reassignment every N iterations",
               int_codec(DTI_FIELD(training.check_cluster_interval), 1)),
       ours("training.checkpoint_interval", "checkpoint every N iterations (0 = only at the end)",
            int_codec(DTI_FIELD(training.checkpoint_interval), 0)),
-      ours("training.encoder_update", "reference (Adam once per network holding the encoder) or deduplicated",
+      ours("training.encoder_update",
+           "reference (Adam once per network holding the encoder) or deduplicated",
            encoder_update_codec()),
-      ignored("training.eval_with_bkg", "reference evaluation switch (ignored: dataset.eval decides)"),
-      ignored("training.eval_semantic", "reference evaluation switch (ignored: dataset.eval decides)"),
+      ignored("training.eval_with_bkg",
+              "reference evaluation switch (ignored: dataset.eval decides)"),
+      ignored("training.eval_semantic",
+              "reference evaluation switch (ignored: dataset.eval decides)"),
       authors("training.seed", "seed of the run", seed_codec(), true),
       ignored("training.visualizer_port", "visdom port of the reference (ignored)"),
-      empty_only("training.pretrained", "reference warm start (must be empty)", "start from a checkpoint with runexp"),
-      empty_only("training.resume", "reference resumption (must be empty)", "runexp resumes from its checkpoints"),
+      empty_only("training.pretrained", "reference warm start (must be empty)",
+                 "start from a checkpoint with runexp"),
+      empty_only("training.resume", "reference resumption (must be empty)",
+                 "runexp resumes from its checkpoints"),
   };
   return table;
 }
@@ -623,8 +669,8 @@ std::string unknown_key_message(const std::string& prefix, const std::string& na
       if (f.info.key.substr(dot + 1) == name) hint = "did you mean '" + f.info.key + "'? ";
     }
   }
-  return "unknown key; " + hint + "valid keys " + (prefix.empty() ? "at the top level" : "in " + prefix) +
-         ": " + join(valid);
+  return "unknown key; " + hint + "valid keys " +
+         (prefix.empty() ? "at the top level" : "in " + prefix) + ": " + join(valid);
 }
 
 // Walks the tree: every key must be in the schema; collects the leaves by dotted key.
@@ -632,8 +678,9 @@ void collect(const Context& context, const YAML::Node& node, const std::string& 
              std::map<std::string, Leaf>& leaves) {
   if (node.IsNull()) return;  // an empty section
   if (!node.IsMap()) {
-    context.fail(prefix.empty() ? "(top level)" : prefix, line,
-                 "expected a section with keys (" + join(children(prefix)) + "), got " + node_text(node));
+    context.fail(
+        prefix.empty() ? "(top level)" : prefix, line,
+        "expected a section with keys (" + join(children(prefix)) + "), got " + node_text(node));
   }
   std::set<std::string> seen;
   for (const auto& entry : node) {
@@ -655,8 +702,8 @@ YAML::Node load_yaml(const std::string& text, const std::string& what) {
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    throw Error(what + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                ": YAML syntax error: " + e.msg);
+    throw Error(what + ":" + std::to_string(e.mark.line + 1) + ":" +
+                std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
   }
 }
 
@@ -671,14 +718,18 @@ YAML::Node find_child(const YAML::Node& map, const std::string& name) {
 // Sets `dotted.key=value` in the tree, creating sections as needed; returns the key.
 std::string apply_override(YAML::Node& root, const std::string& source, const detail::Override& o) {
   const auto eq = o.text.find('=');
-  const auto fail = [&](const std::string& message) { throw Error(source + ": " + o.origin + ": " + message); };
+  const auto fail = [&](const std::string& message) {
+    throw Error(source + ": " + o.origin + ": " + message);
+  };
   if (eq == std::string::npos) fail("expected key=value, e.g. model.n_sprites=10");
   const auto key = trim(o.text.substr(0, eq));
   const auto parts = split(key, '.');
   for (const auto& part : parts) {
-    if (part.empty() || part.find_first_of(" \t") != std::string::npos) fail("'" + key + "' is not a dotted key");
+    if (part.empty() || part.find_first_of(" \t") != std::string::npos)
+      fail("'" + key + "' is not a dotted key");
   }
-  if (is_section(key)) fail("'" + key + "' is a section; set its keys one by one (" + join(children(key)) + ")");
+  if (is_section(key))
+    fail("'" + key + "' is a section; set its keys one by one (" + join(children(key)) + ")");
   const auto value = load_yaml(o.text.substr(eq + 1), source + ": " + o.origin + ": value");
   YAML::Node node = root;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -687,7 +738,8 @@ std::string apply_override(YAML::Node& root, const std::string& source, const de
       node[parts[i]] = YAML::Node(YAML::NodeType::Map);
       child = find_child(node, parts[i]);
     } else if (!child.IsMap()) {
-      fail("'" + join({parts.begin(), parts.begin() + static_cast<long>(i) + 1}, ".") + "' is not a section");
+      fail("'" + join({parts.begin(), parts.begin() + static_cast<long>(i) + 1}, ".") +
+           "' is not a section");
     }
     node.reset(child);
   }
@@ -696,7 +748,8 @@ std::string apply_override(YAML::Node& root, const std::string& source, const de
 }
 
 // Module count of a sequence name; the core parser's message names the valid modules.
-size_t sequence_length(const Context& context, const std::string& key, int line, const std::string& sequence) {
+size_t sequence_length(const Context& context, const std::string& key, int line,
+                       const std::string& sequence) {
   try {
     return core::parse_transform_sequence(sequence).size();
   } catch (const Error& e) {
@@ -710,7 +763,8 @@ int line_of(const std::map<std::string, Leaf>& leaves, const std::string& key) {
 }
 
 // Checks that involve several keys (each message names the keys, the values and what is valid).
-void check_combinations(const Context& context, const std::map<std::string, Leaf>& leaves, const RunConfig& c) {
+void check_combinations(const Context& context, const std::map<std::string, Leaf>& leaves,
+                        const RunConfig& c) {
   const auto fail = [&](const std::string& key, const std::string& message) {
     context.fail(key, line_of(leaves, key), message);
   };
@@ -720,43 +774,65 @@ void check_combinations(const Context& context, const std::map<std::string, Leaf
   const std::vector<std::tuple<std::string, std::string, std::vector<int64_t>>> curricula = {
       {"model.curriculum_learning", m.transformation_sequence, m.curriculum_learning},
       {"model.curriculum_learning_bkg", m.transformation_sequence_bkg, m.curriculum_learning_bkg},
-      {"model.curriculum_learning_layer", m.transformation_sequence_layer, m.curriculum_learning_layer}};
+      {"model.curriculum_learning_layer", m.transformation_sequence_layer,
+       m.curriculum_learning_layer}};
   for (const auto& [key, sequence, milestones] : curricula) {
-    const auto sequence_key = "model.transformation_sequence" + key.substr(std::string("model.curriculum_learning").size());
-    const size_t n = sequence_length(context, sequence_key, line_of(leaves, sequence_key), sequence);
+    const auto sequence_key = "model.transformation_sequence" +
+                              key.substr(std::string("model.curriculum_learning").size());
+    const size_t n =
+        sequence_length(context, sequence_key, line_of(leaves, sequence_key), sequence);
     if (!milestones.empty() && milestones.size() + 1 != n) {
-      fail(key, format_list(milestones) + " has " + std::to_string(milestones.size()) + " milestones but " +
-                    sequence_key.substr(6) + " '" + sequence + "' has " + std::to_string(n) +
-                    " modules; valid: " + std::to_string(n - 1) + " milestones, or False");
+      fail(key, format_list(milestones) + " has " + std::to_string(milestones.size()) +
+                    " milestones but " + sequence_key.substr(6) + " '" + sequence + "' has " +
+                    std::to_string(n) + " modules; valid: " + std::to_string(n - 1) +
+                    " milestones, or False");
     }
     for (int64_t e : milestones) {
-      if (e >= n_epochs) fail(key, format_list(milestones) + " switches a module on at or after " + epochs + ", so it would never be trained; valid: each < n_epoches");
+      if (e >= n_epochs)
+        fail(key, format_list(milestones) + " switches a module on at or after " + epochs +
+                      ", so it would never be trained; valid: each < n_epoches");
     }
   }
   if (m.freeze_sprite >= n_epochs) {
-    fail("model.freeze_sprite", std::to_string(m.freeze_sprite) + " freezes the sprites for the whole run of " + epochs + "; valid: < n_epoches");
+    fail("model.freeze_sprite", std::to_string(m.freeze_sprite) +
+                                    " freezes the sprites for the whole run of " + epochs +
+                                    "; valid: < n_epoches");
   }
   for (int64_t e : c.training.milestones) {
-    if (e >= n_epochs) fail("training.scheduler.milestones", format_list(c.training.milestones) + " has a milestone at or after " + epochs + ", so it would never take effect; valid: each < n_epoches");
+    if (e >= n_epochs)
+      fail("training.scheduler.milestones",
+           format_list(c.training.milestones) + " has a milestone at or after " + epochs +
+               ", so it would never take effect; valid: each < n_epoches");
   }
   if (m.lambda_empty_sprite > 0 && !m.add_empty_sprite) {
-    fail("model.lambda_empty_sprite", format_double(m.lambda_empty_sprite) + " has no effect without the empty sprite; valid: 0, or set model.add_empty_sprite: true");
+    fail("model.lambda_empty_sprite", format_double(m.lambda_empty_sprite) +
+                                          " has no effect without the empty sprite; valid: 0, or "
+                                          "set model.add_empty_sprite: true");
   }
   if (c.dataset.eval != EvalProtocol::kInstance && m.n_objects != 1) {
-    fail("model.n_objects", std::to_string(m.n_objects) + " layers, but dataset.eval " + eval_protocol_name(c.dataset.eval) + " reads one sprite per image; valid: 1");
+    fail("model.n_objects", std::to_string(m.n_objects) + " layers, but dataset.eval " +
+                                eval_protocol_name(c.dataset.eval) +
+                                " reads one sprite per image; valid: 1");
   }
   if (c.dataset.n_images > 0 && c.batch_size > c.dataset.n_images) {
-    fail("training.batch_size", std::to_string(c.batch_size) + " exceeds dataset.n_images (" + std::to_string(c.dataset.n_images) + "); valid: <= n_images");
+    fail("training.batch_size", std::to_string(c.batch_size) + " exceeds dataset.n_images (" +
+                                    std::to_string(c.dataset.n_images) + "); valid: <= n_images");
   }
-  if (c.dataset.eval == EvalProtocol::kInstance && c.dataset.n_images > 0 && c.dataset.eval_images > c.dataset.n_images) {
+  if (c.dataset.eval == EvalProtocol::kInstance && c.dataset.n_images > 0 &&
+      c.dataset.eval_images > c.dataset.n_images) {
     // SPEC 7: multi-object models are evaluated on the first images of their training set.
-    fail("dataset.eval_images", std::to_string(c.dataset.eval_images) + " exceeds dataset.n_images (" + std::to_string(c.dataset.n_images) + ") of the training set it is taken from; valid: <= n_images");
+    fail("dataset.eval_images", std::to_string(c.dataset.eval_images) +
+                                    " exceeds dataset.n_images (" +
+                                    std::to_string(c.dataset.n_images) +
+                                    ") of the training set it is taken from; valid: <= n_images");
   }
 }
 
 }  // namespace
 
-std::string eval_protocol_name(EvalProtocol protocol) { return kEvalNames.at(static_cast<size_t>(protocol)); }
+std::string eval_protocol_name(EvalProtocol protocol) {
+  return kEvalNames.at(static_cast<size_t>(protocol));
+}
 
 bool operator==(const RunConfig& a, const RunConfig& b) { return to_yaml(a) == to_yaml(b); }
 bool operator!=(const RunConfig& a, const RunConfig& b) { return !(a == b); }
@@ -789,7 +865,8 @@ DatasetConfig dataset_defaults(const std::string& name) {
     out.eval = d.eval;
     return out;
   }
-  throw Error("unknown dataset '" + name + "'; valid: " + join(dataset_names()) + " (dsprites_gray = multi_dsprites)");
+  throw Error("unknown dataset '" + name + "'; valid: " + join(dataset_names()) +
+              " (dsprites_gray = multi_dsprites)");
 }
 
 std::string default_config_dir() {
@@ -802,12 +879,14 @@ std::string resolve_config_path(const std::string& name_or_path) {
     return name_or_path.size() >= suffix.size() &&
            name_or_path.compare(name_or_path.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  if (name_or_path.find('/') != std::string::npos || ends_with(".yml") || ends_with(".yaml")) return name_or_path;
+  if (name_or_path.find('/') != std::string::npos || ends_with(".yml") || ends_with(".yaml"))
+    return name_or_path;
   return default_config_dir() + "/" + name_or_path + ".yml";
 }
 
 RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  return detail::parse_config_with(detail::read_text_file(path), path, detail::user_overrides(overrides));
+  return detail::parse_config_with(detail::read_text_file(path), path,
+                                   detail::user_overrides(overrides));
 }
 
 RunConfig parse_config(const std::string& yaml_text, const std::string& source_name,
@@ -826,8 +905,8 @@ std::vector<Override> user_overrides(const std::vector<std::string>& overrides) 
 std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw Error("cannot read config '" + path + "'; shipped configs are in " + default_config_dir() +
-                " (names: " + join(dataset_names()) + ")");
+    throw Error("cannot read config '" + path + "'; shipped configs are in " +
+                default_config_dir() + " (names: " + join(dataset_names()) + ")");
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -885,13 +964,15 @@ std::string to_yaml(const RunConfig& config) {
     if (!f.write) continue;
     const auto parts = split(f.info.key, '.');
     size_t common = 0;
-    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) ++common;
+    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common])
+      ++common;
     open.resize(common);
     for (size_t i = common; i + 1 < parts.size(); ++i) {
       out << std::string(2 * i, ' ') << parts[i] << ":\n";
       open.push_back(parts[i]);
     }
-    out << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": " << f.write(config) << "\n";
+    out << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": " << f.write(config)
+        << "\n";
   }
   return out.str();
 }
@@ -901,14 +982,16 @@ std::string config_hash(const RunConfig& config) { return sha256_hex(to_yaml(con
 // SHA-256 (FIPS 180-4), written out here so the configuration layer needs no crypto library.
 std::string sha256_hex(const std::string& data) {
   static const uint32_t k[64] = {
-      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+      0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+      0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+      0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+      0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+      0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+      0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+      0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+      0xc67178f2};
   uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   const auto rotr = [](uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
@@ -924,7 +1007,8 @@ std::string sha256_hex(const std::string& data) {
     uint32_t w[64];
     for (int i = 0; i < 16; ++i) {
       const auto* p = reinterpret_cast<const unsigned char*>(message.data() + block + 4 * i);
-      w[i] = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+      w[i] =
+          (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
     }
     for (int i = 16; i < 64; ++i) {
       const uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
@@ -933,7 +1017,8 @@ std::string sha256_hex(const std::string& data) {
     }
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
     for (int i = 0; i < 64; ++i) {
-      const uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+      const uint32_t t1 =
+          hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
       const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
       hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
     }

@@ -70,7 +70,8 @@ bool operator!=(const RunConfig& a, const RunConfig& b);
 enum class KeyOrigin {
   kAuthors,  ///< A key of the authors' configs with its meaning there.
   kOurs,     ///< A key this suite adds.
-  kIgnored,  ///< A key of the authors' configs that has no effect here (accepted so their files parse).
+  kIgnored,  ///< A key of the authors' configs that has no effect here (accepted so their files
+             ///< parse).
 };
 
 /// One accepted configuration key.
@@ -128,8 +129,9 @@ namespace detail {
 
 /// One override with the words that name its origin in messages (e.g. "--set k=v").
 struct Override {
-  std::string text;    ///< `dotted.key=value`.
-  std::string origin;  ///< e.g. "--set model.n_sprites=3" or "preset 'quick' (model.freeze_sprite=1)".
+  std::string text;  ///< `dotted.key=value`.
+  std::string
+      origin;  ///< e.g. "--set model.n_sprites=3" or "preset 'quick' (model.freeze_sprite=1)".
 };
 
 /// parse_config() with overrides of any origin, applied in order (later ones win).

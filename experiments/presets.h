@@ -10,7 +10,7 @@
 //          freeze_sprite) divided by a per-dataset factor, rounded, kept >= 1 where it was >= 1,
 //          and possibly fewer training images; iteration intervals are kept. Numbers and
 //          rationale: the table in presets.cpp.
-//   smoke  64 images, batch 8, 3 epochs of 8 iterations (max_iterations 24), freeze 1 epoch,
+//   smoke  48 images, batch 8, 3 epochs of 6 iterations (max_iterations 18), freeze 1 epoch,
 //          curricula [1, 2], schedule milestone 2, reassignment every 5 iterations, a checkpoint
 //          every 10: every code path runs once, on the dataset's real image size and model.
 
