@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <limits>
+#include <locale>
 #include <map>
 #include <set>
 #include <sstream>
@@ -60,14 +62,20 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 // Shortest decimal text that reads back as the same double, so to_yaml round-trips exactly and
-// stays readable (1e-04 rather than 0.00010000000000000000479).
+// stays readable (1e-04 rather than 0.00010000000000000000479). Streams use the classic locale:
+// the text, and so the hash, must not depend on the process's locale.
 std::string format_double(double value) {
-  char buffer[40];
+  std::string text;
   for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
-    if (std::strtod(buffer, nullptr) == value) break;
+    std::ostringstream out;
+    out.imbue(std::locale::classic());
+    out << std::setprecision(precision) << value;
+    text = out.str();
+    std::istringstream in(text);
+    in.imbue(std::locale::classic());
+    double back = 0;
+    if (in >> back && back == value) break;
   }
-  std::string text = buffer;
   if (text.find_first_of(".e") == std::string::npos) text += ".0";
   return text;
 }
@@ -190,6 +198,7 @@ struct Value {
 
 std::string range_text(double lo, double hi, bool lo_open) {
   std::ostringstream out;
+  out.imbue(std::locale::classic());
   const bool has_hi = hi < static_cast<double>(kMaxInt);
   if (lo_open) {
     out << "> " << lo;
@@ -206,15 +215,22 @@ std::string range_text(double lo, double hi, bool lo_open) {
 // Numbers and booleans must be plain scalars: a quoted "5" is a string, as in the authors' YAML.
 bool plain_scalar(const YAML::Node& node) { return node.IsScalar() && node.Tag() != "!"; }
 
+// A plain scalar as a decimal number, all of it. Parsed here with the classic locale rather than
+// by yaml-cpp, whose conversions follow the global C++ locale (a decimal comma breaks them).
+template <typename T>
+bool parse_number(const YAML::Node& node, T& out) {
+  if (!plain_scalar(node)) return false;
+  const auto& text = node.Scalar();
+  if (std::is_unsigned_v<T> && !text.empty() && text[0] == '-') return false;  // would wrap
+  std::istringstream in(text);
+  in.imbue(std::locale::classic());
+  return static_cast<bool>(in >> out) && in.peek() == std::char_traits<char>::eof();
+}
+
 int64_t read_int(const Value& v, int64_t lo, int64_t hi = kMaxInt) {
   const auto range = range_text(static_cast<double>(lo), static_cast<double>(hi), false);
-  if (!plain_scalar(v.leaf.value)) v.expected("an integer " + range);
   int64_t out = 0;
-  try {
-    out = v.leaf.value.as<int64_t>();
-  } catch (const YAML::Exception&) {
-    v.expected("an integer " + range);
-  }
+  if (!parse_number(v.leaf.value, out)) v.expected("an integer " + range);
   if (out < lo || out > hi) v.fail(std::to_string(out) + " is out of range; valid: " + range);
   return out;
 }
@@ -222,14 +238,8 @@ int64_t read_int(const Value& v, int64_t lo, int64_t hi = kMaxInt) {
 double read_double(const Value& v, double lo, bool lo_open,
                    double hi = static_cast<double>(kMaxInt)) {
   const auto range = range_text(lo, hi, lo_open);
-  if (!plain_scalar(v.leaf.value)) v.expected("a number " + range);
   double out = 0;
-  try {
-    out = v.leaf.value.as<double>();
-  } catch (const YAML::Exception&) {
-    v.expected("a number " + range);
-  }
-  if (!std::isfinite(out)) v.expected("a finite number " + range);
+  if (!parse_number(v.leaf.value, out) || !std::isfinite(out)) v.expected("a number " + range);
   if (out < lo || (lo_open && out == lo) || out > hi) {
     v.fail(format_double(out) + " is out of range; valid: " + range);
   }
@@ -273,12 +283,7 @@ std::vector<int64_t> read_int_list(const Value& v, int64_t lo, size_t count, boo
   std::vector<int64_t> out;
   for (const auto& item : node) {
     int64_t x = 0;
-    try {
-      if (!plain_scalar(item)) throw YAML::Exception(YAML::Mark::null_mark(), "");
-      x = item.as<int64_t>();
-    } catch (const YAML::Exception&) {
-      v.expected(what);
-    }
+    if (!parse_number(item, x)) v.expected(what);
     if (x < lo) v.fail(node_text(node) + " is out of range; valid: " + what);
     out.push_back(x);
   }
@@ -320,12 +325,7 @@ std::vector<double> read_gamma(const Value& v) {
   std::vector<double> out;
   for (const auto& item : items) {
     double g = 0;
-    try {
-      if (!plain_scalar(item)) throw YAML::Exception(YAML::Mark::null_mark(), "");
-      g = item.as<double>();
-    } catch (const YAML::Exception&) {
-      v.expected(what);
-    }
+    if (!parse_number(item, g)) v.expected(what);
     if (!(g > 0) || !std::isfinite(g)) v.fail(node_text(node) + " is out of range; valid: " + what);
     out.push_back(g);
   }
@@ -474,17 +474,10 @@ Codec encoder_update_codec() {
           }};
 }
 
-// Seeds are unsigned 64-bit; a leading '-' is refused before the conversion could wrap it.
+// Seeds are unsigned 64-bit (parse_number refuses a '-' that the conversion would wrap).
 Codec seed_codec() {
   return {[](const Value& v, RunConfig& c) {
-            const auto& node = v.leaf.value;
-            if (!plain_scalar(node) || node.Scalar().empty() || node.Scalar()[0] == '-')
-              v.expected("an integer >= 0");
-            try {
-              c.seed = node.as<uint64_t>();
-            } catch (const YAML::Exception&) {
-              v.expected("an integer >= 0");
-            }
+            if (!parse_number(v.leaf.value, c.seed)) v.expected("an integer >= 0");
           },
           [](const RunConfig& c) { return std::to_string(c.seed); }};
 }

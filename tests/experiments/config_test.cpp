@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <locale>
 #include <map>
 #include <regex>
 #include <set>
@@ -452,7 +453,8 @@ TEST(ConfigErrors, WrongTypesNameKeyValueAndExpectation) {
        "model.n_sprites: expected an integer >= 1, got '19'"},
       {"    lr: 1.0e-4", "    lr: fast",
        "training.optimizer.lr: expected a number > 0, got 'fast'"},
-      {"    lr: 1.0e-4", "    lr: .inf", "training.optimizer.lr: expected a finite number > 0"},
+      {"    lr: 1.0e-4", "    lr: .inf",
+       "training.optimizer.lr: expected a number > 0, got '.inf'"},
       {"  sprite_size: [24, 24]", "  sprite_size: [24]",
        "model.sprite_size: expected a list of 2 integers"},
       {"  sprite_size: [24, 24]", "  sprite_size: 24",
@@ -988,6 +990,28 @@ TEST(ConfigYaml, CanonicalTextAndHashArePinned) {
   // Cross-checked with `sha256sum` of the same text.
   EXPECT_EQ(experiments::config_hash(c),
             "2ea2b52dc3e9cf7a6da0b35618e30632dae63336824ee5c120407d875c1bc784");
+}
+
+// A process whose global C++ locale writes decimal commas reads and writes configs the same way.
+TEST(ConfigYaml, IndependentOfTheGlobalLocale) {
+  struct DecimalComma : std::numpunct<char> {
+    char do_decimal_point() const override { return ','; }
+    std::string do_grouping() const override { return "\3"; }
+  };
+  const auto c = experiments::load_config(path_of("svhn"));
+  const auto saved = std::locale::global(std::locale(std::locale::classic(), new DecimalComma));
+  std::string text, hash;
+  try {
+    const auto again = experiments::load_config(path_of("svhn"));
+    text = experiments::to_yaml(again);
+    hash = experiments::config_hash(again);
+  } catch (...) {
+    std::locale::global(saved);
+    throw;
+  }
+  std::locale::global(saved);
+  EXPECT_EQ(text, experiments::to_yaml(c));
+  EXPECT_EQ(hash, experiments::config_hash(c));
 }
 
 TEST(ConfigYaml, Sha256MatchesFips180Vectors) {
