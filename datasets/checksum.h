@@ -8,27 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "core/sha256.h"
+
 namespace dti::datasets {
 
-/// Incremental SHA-256 (FIPS 180-4).
-class Sha256 {
- public:
-  /// Starts an empty digest.
-  Sha256();
-  /// Appends `size` bytes.
-  void update(const void* data, size_t size);
-  /// Appends the bytes of `text`.
-  void update(const std::string& text) { update(text.data(), text.size()); }
-  /// Finishes and returns the digest as 64 lowercase hex digits; the object is then spent.
-  std::string hex_digest();
-
- private:
-  void block(const uint8_t* p);
-  uint32_t h_[8];
-  uint8_t buffer_[64];
-  size_t buffered_ = 0;
-  uint64_t length_ = 0;
-};
+/// Incremental SHA-256 (the suite's one implementation, core/sha256.h).
+using Sha256 = dti::Sha256;
 
 /// Size and SHA-256 of one input, as recorded in the provenance.
 struct InputDigest {

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "core/error.h"
-#include "reports/sha256.h"
+#include "core/sha256.h"
 #include "reports/sqlite_db.h"
 #include "reports/store_schema.h"
 
@@ -110,7 +110,7 @@ std::string to_string(ClaimResult result) {
   return "?";
 }
 
-std::string config_hash(const std::string& config_text) { return sha256_hex(config_text); }
+std::string config_hash(const std::string& config_text) { return dti::sha256_hex(config_text); }
 
 Store Store::open(const std::string& path, const StoreOptions& options) {
   DTI_CHECK(!path.empty(), "results store: empty path; pass a file such as results/dti.sqlite");

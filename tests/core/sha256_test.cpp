@@ -1,8 +1,8 @@
-#include "reports/sha256.h"
+#include "core/sha256.h"
 
 #include <gtest/gtest.h>
 
-namespace dti::reports {
+namespace dti {
 namespace {
 
 // Test vectors from FIPS 180-4 examples and NIST CSRC; the long one crosses a block boundary.
@@ -26,4 +26,4 @@ TEST(Sha256, PaddingLengthsAroundTheBlockEdge) {
 }
 
 }  // namespace
-}  // namespace dti::reports
+}  // namespace dti
