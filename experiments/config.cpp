@@ -726,10 +726,12 @@ std::string apply_override(YAML::Node& root, const std::string& source, const de
   const auto value = load_yaml(o.text.substr(eq + 1), source + ": " + o.origin + ": value");
   YAML::Node node = root;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    YAML::Node child = find_child(node, parts[i]);
+    // reset() rebinds a handle; operator= on a yaml-cpp node would write through it instead.
+    YAML::Node child;
+    child.reset(find_child(node, parts[i]));
     if (!child.IsDefined() || child.IsNull()) {
       node[parts[i]] = YAML::Node(YAML::NodeType::Map);
-      child = find_child(node, parts[i]);
+      child.reset(find_child(node, parts[i]));
     } else if (!child.IsMap()) {
       fail("'" + join({parts.begin(), parts.begin() + static_cast<long>(i) + 1}, ".") +
            "' is not a section");

@@ -642,6 +642,15 @@ TEST(ConfigOverrides, CreateMissingSectionsAndLaterOnesWin) {
   const auto none = experiments::load_config(
       path, {"model.curriculum_learning_layer=[5]", "model.curriculum_learning_layer=False"});
   EXPECT_TRUE(none.model.curriculum_learning_layer.empty());
+  // A section left empty in the file (`scheduler:`) is filled by an override.
+  const auto text = replace(
+      read(path),
+      "  scheduler:\n    name: multi_step\n    gamma: [1, 0.1]\n    milestones: [100, 200]\n",
+      "  scheduler:\n");
+  const auto filled =
+      experiments::parse_config(text, "t.yml", {"training.scheduler.milestones=[7]"});
+  EXPECT_EQ(filled.training.milestones, (std::vector<int64_t>{7}));
+  EXPECT_EQ(filled.training.gamma, core::TrainerOptions{}.gamma);
 }
 
 TEST(ConfigOverrides, DatasetNameDecidesTheSectionDefaults) {
