@@ -122,9 +122,6 @@ std::string to_yaml(const RunConfig& config);
 /// SHA-256 of to_yaml(config), as 64 lowercase hex digits: the identity of a configuration.
 std::string config_hash(const RunConfig& config);
 
-/// SHA-256 of `data` as 64 lowercase hex digits (FIPS 180-4).
-std::string sha256_hex(const std::string& data);
-
 namespace detail {
 
 /// One override with the words that name its origin in messages (e.g. "--set k=v").
