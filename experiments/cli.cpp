@@ -1,0 +1,308 @@
+#include "experiments/cli.h"
+
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/runtime.h"
+#include "datasets/cli.h"
+#include "experiments/presets.h"
+#include "experiments/registry.h"
+#include "experiments/runner.h"
+#include "reports/benchmark_import.h"
+#include "reports/store.h"
+
+namespace dti::experiments {
+namespace po = boost::program_options;
+namespace {
+
+constexpr int kUsage = 2;
+
+// A usage error: printed with the command's help, exit code 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+const char* kCommands =
+    "runexp: DTI-Sprites experiments (ICCV 2021), trained, evaluated and stored reproducibly.\n\n"
+    "usage: runexp <command> [options]   (runexp <command> --help for its options)\n\n"
+    "commands:\n"
+    "  list                         experiments, datasets and presets\n"
+    "  table1 ... table5, fig8, fig9  run an experiment over seeds and print it beside the paper\n"
+    "  train --config FILE          train and evaluate one configuration\n"
+    "  eval --checkpoint FILE       evaluate a checkpoint written by a run\n"
+    "  report                       render tables and HTML reports from the store; import benchmarks\n"
+    "  data generate|convert|inspect  make and check dataset files\n";
+
+std::vector<std::string> command_names() {
+  std::vector<std::string> names = {"list", "train", "eval", "report", "data", "run-cell"};
+  for (const auto& e : experiment_names()) names.push_back(e);
+  return names;
+}
+
+po::options_description common_options(RunnerOptions& o, std::vector<std::string>& overrides) {
+  po::options_description d("options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("preset", po::value(&o.preset)->default_value("paper"), "paper (SPEC 6), quick (one GPU, < 1 h per run) or smoke (seconds on a CPU)")
+      ("device", po::value(&o.device)->default_value("cpu"), "cpu, cuda or cuda:<index>")
+      ("data-dir", po::value(&o.data_dir)->default_value("data"), "dataset files (generated ones are made here)")
+      ("out", po::value(&o.out_dir)->default_value("out"), "checkpoints, images, tables and reports")
+      ("db", po::value(&o.db_path), "results store (default <out>/results.sqlite)")
+      ("threads", po::value(&o.threads)->default_value(0), "LibTorch threads (0 = every logical CPU)")
+      ("set", po::value(&overrides)->composing(), "override a config key, e.g. --set training.optimizer.lr=1e-3 (repeatable)")
+      ("quiet", po::bool_switch(&o.quiet), "fewer progress lines");
+  return d;
+}
+
+void parse(int argc, char** argv, const po::options_description& desc, po::variables_map& vm,
+           const po::positional_options_description* positional = nullptr) {
+  try {
+    auto parser = po::command_line_parser(argc, argv).options(desc);
+    if (positional) parser.positional(*positional);
+    po::store(parser.run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+}
+
+void check_choice(const std::string& what, const std::string& value, const std::vector<std::string>& valid) {
+  if (std::find(valid.begin(), valid.end(), value) == valid.end()) {
+    throw UsageError(what + ": unknown value '" + value + "'; valid: " + join(valid));
+  }
+}
+
+void check_common(const RunnerOptions& o) {
+  check_choice("--preset", o.preset, preset_names());
+  const bool device_ok = o.device == "cpu" || o.device == "cuda" || o.device.rfind("cuda:", 0) == 0;
+  if (!device_ok) throw UsageError("--device: unknown value '" + o.device + "'; valid: cpu, cuda, cuda:<index>");
+  if (o.threads < 0) throw UsageError("--threads must be >= 0");
+}
+
+std::vector<int64_t> parse_seeds(const std::string& text, int default_count) {
+  std::vector<int64_t> seeds;
+  if (text.empty()) {
+    for (int i = 0; i < default_count; ++i) seeds.push_back(i);
+    return seeds;
+  }
+  try {
+    if (text.find(',') == std::string::npos) {
+      const int n = std::stoi(text);
+      if (n < 1) throw UsageError("--seeds: expected a count >= 1 or a list such as 0,3,7, got " + text);
+      for (int i = 0; i < n; ++i) seeds.push_back(i);
+    } else {
+      std::stringstream in(text);
+      std::string part;
+      while (std::getline(in, part, ',')) seeds.push_back(std::stoll(part));
+    }
+  } catch (const std::invalid_argument&) {
+    throw UsageError("--seeds: expected a count or a comma-separated list of seeds, got '" + text + "'");
+  }
+  return seeds;
+}
+
+void setup_runtime(const RunnerOptions& o) {
+  core::RuntimeOptions runtime;
+  runtime.threads = o.threads;
+  core::configure_runtime(runtime);
+}
+
+int cmd_list(std::ostream& out) {
+  out << "experiments:\n";
+  for (const auto& e : experiment_definitions()) {
+    out << "  " << e.name << ": " << e.description << " [" << e.cells.size() << " cells, " << e.seeds << " seeds]\n";
+    for (const auto& c : e.cells) out << "      " << c.name << " (config " << c.config << ")\n";
+  }
+  out << "datasets (configs in " << default_config_dir() << "): " << join(dataset_names()) << "\n";
+  out << "presets:\n";
+  for (const auto& p : preset_names()) out << "  " << p << ": " << preset_description(p) << "\n";
+  return 0;
+}
+
+int cmd_experiment(const std::string& name, int argc, char** argv) {
+  const auto& experiment = find_experiment(name);
+  RunnerOptions o;
+  std::string seeds_text;
+  po::options_description desc = common_options(o, o.overrides);
+  desc.add_options()
+      ("seeds", po::value(&seeds_text), "number of seeds (first N) or a list such as 0,2,5 (default: the paper's count)")
+      ("jobs", po::value(&o.jobs)->default_value(1), "runs in parallel (child processes sharing the threads)")
+      ("dry-run", po::bool_switch(&o.dry_run), "print the plan (cells, seeds, data, estimated time) and stop");
+  po::variables_map vm;
+  parse(argc, argv, desc, vm);
+  if (vm.count("help")) {
+    std::cout << "usage: runexp " << name << " [options]\n" << experiment.description << "\n\n" << desc;
+    return 0;
+  }
+  check_common(o);
+  if (o.jobs < 1) throw UsageError("--jobs must be >= 1");
+  const auto seeds = parse_seeds(seeds_text, experiment.seeds);
+  setup_runtime(o);
+  if (o.dry_run) {
+    print_plan(experiment, seeds, o, std::cout);
+    return 0;
+  }
+  return run_experiment(experiment, seeds, o, std::cout, std::cerr);
+}
+
+int cmd_run_cell(int argc, char** argv) {
+  RunnerOptions o;
+  std::string experiment_name, cell_name;
+  int64_t seed = 0;
+  po::options_description desc = common_options(o, o.overrides);
+  desc.add_options()("experiment", po::value(&experiment_name)->required(), "experiment")
+      ("cell", po::value(&cell_name)->required(), "cell")("seed", po::value(&seed)->required(), "seed");
+  po::positional_options_description pos;
+  pos.add("experiment", 1);
+  po::variables_map vm;
+  parse(argc, argv, desc, vm, &pos);
+  check_common(o);
+  setup_runtime(o);
+  const auto& experiment = find_experiment(experiment_name);
+  for (const auto& cell : experiment.cells) {
+    if (cell.name != cell_name) continue;
+    const auto result = run_cell(experiment, cell, seed, o, std::cerr);
+    return result.status == "failed" ? 1 : result.status == "missing data" ? 3 : 0;
+  }
+  throw UsageError("unknown cell '" + cell_name + "' of " + experiment_name);
+}
+
+int cmd_train(int argc, char** argv) {
+  RunnerOptions o;
+  std::string config;
+  int64_t seed = -1;
+  bool resume = false;
+  po::options_description desc = common_options(o, o.overrides);
+  desc.add_options()
+      ("config", po::value(&config)->required(), "config name (e.g. tetrominoes) or YAML file")
+      ("seed", po::value(&seed), "seed (default: the config's training.seed)")
+      ("resume", po::bool_switch(&resume), "require an interrupted run of this configuration and continue it");
+  po::variables_map vm;
+  parse(argc, argv, desc, vm);
+  if (vm.count("help")) {
+    std::cout << "usage: runexp train --config FILE [--seed S] [options]\n\n" << desc;
+    return 0;
+  }
+  check_common(o);
+  setup_runtime(o);
+  const std::string path = resolve_config_path(config);
+  if (seed < 0) seed = static_cast<int64_t>(load_config(path, o.preset, o.overrides).seed);
+  CellDefinition cell{std::filesystem::path(path).stem().string(), path, "", {}};
+  ExperimentDefinition experiment{"train", "single runs of runexp train", "train", 0, 1, {cell}};
+  if (resume) {
+    auto c = cell_config(cell, o, seed);
+    bool found = false;
+    if (std::filesystem::exists(o.store_path())) {
+      auto store = reports::Store::open(o.store_path());
+      found = store.find_unfinished_run({"train", cell.name, seed, config_hash(c)}).has_value();
+    }
+    if (!found) {
+      std::cerr << "runexp train --resume: no interrupted run of " << path << " with seed " << seed
+                << " in " << o.store_path() << "; run without --resume to start one\n";
+      return 1;
+    }
+  }
+  const auto result = run_cell(experiment, cell, seed, o, std::cerr);
+  std::cout << cell.name << " seed " << seed << ": " << result.status << (result.detail.empty() ? "" : " (" + result.detail + ")") << "\n";
+  return result.status == "failed" ? 1 : result.status == "missing data" ? 3 : 0;
+}
+
+int cmd_eval(int argc, char** argv) {
+  RunnerOptions o;
+  std::string checkpoint;
+  po::options_description desc = common_options(o, o.overrides);
+  desc.add_options()("checkpoint", po::value(&checkpoint)->required(), "checkpoint written by a run");
+  po::variables_map vm;
+  parse(argc, argv, desc, vm);
+  if (vm.count("help")) {
+    std::cout << "usage: runexp eval --checkpoint FILE [--data-dir DIR] [--device D]\n\n" << desc;
+    return 0;
+  }
+  check_common(o);
+  setup_runtime(o);
+  evaluate_checkpoint(checkpoint, o, std::cout);
+  return 0;
+}
+
+int cmd_report(int argc, char** argv) {
+  RunnerOptions o;
+  std::vector<std::string> experiments, benchmarks;
+  po::options_description desc = common_options(o, o.overrides);
+  desc.add_options()
+      ("experiment", po::value(&experiments)->composing(), "experiment(s) to render (default: every one with runs)")
+      ("import-bench", po::value(&benchmarks)->composing(), "Google Benchmark JSON file(s) to load into the store");
+  po::variables_map vm;
+  parse(argc, argv, desc, vm);
+  if (vm.count("help")) {
+    std::cout << "usage: runexp report [--experiment NAME]... [--import-bench FILE]... [options]\n\n" << desc;
+    return 0;
+  }
+  check_common(o);
+  for (const auto& e : experiments) check_choice("--experiment", e, experiment_names());
+  if (!benchmarks.empty()) {
+    auto store = open_store(o);
+    for (const auto& file : benchmarks) {
+      const auto summary = reports::import_benchmark_file(store, file, {});
+      std::cout << "imported " << file << ": " << summary.inserted << " benchmark runs\n";
+    }
+  }
+  if (experiments.empty()) {
+    if (!std::filesystem::exists(o.store_path())) {
+      std::cout << "no results store at " << o.store_path() << " yet: run an experiment first\n";
+      return benchmarks.empty() ? 1 : 0;
+    }
+    auto store = reports::Store::open(o.store_path());
+    for (const auto& e : experiment_definitions()) {
+      const auto stored = store.experiments();
+      if (std::find(stored.begin(), stored.end(), e.store_experiment) != stored.end()) experiments.push_back(e.name);
+    }
+  }
+  for (const auto& name : experiments) render_results(find_experiment(name), o, std::cout);
+  return 0;
+}
+
+}  // namespace
+
+int runexp_main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kCommands;
+    return kUsage;
+  }
+  const std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kCommands;
+    return 0;
+  }
+  try {
+    if (command == "data") return datasets::data_main(argc - 1, argv + 1);
+    if (command == "list") return cmd_list(std::cout);
+    if (command == "train") return cmd_train(argc - 1, argv + 1);
+    if (command == "eval") return cmd_eval(argc - 1, argv + 1);
+    if (command == "report") return cmd_report(argc - 1, argv + 1);
+    if (command == "run-cell") return cmd_run_cell(argc - 1, argv + 1);
+    const auto names = experiment_names();
+    if (std::find(names.begin(), names.end(), command) != names.end()) {
+      return cmd_experiment(command, argc - 1, argv + 1);
+    }
+    std::cerr << "runexp: unknown command '" << command << "'; valid: " << join(command_names()) << "\n\n" << kCommands;
+    return kUsage;
+  } catch (const UsageError& e) {
+    std::cerr << "runexp " << command << ": " << e.what() << " (runexp " << command << " --help)\n";
+    return kUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "runexp " << command << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace dti::experiments

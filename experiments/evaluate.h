@@ -1,0 +1,46 @@
+#pragma once
+// The evaluation protocols of SPEC 7 over a trained model: instance segmentation (ARI, ARI-FG and
+// semantic mACC / mIoU on the first 320 images), clustering (accuracy and NMI on the labelled
+// set) and cosegmentation (pixel accuracy on every image).
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "datasets/dataset_file.h"
+#include "experiments/config.h"
+
+namespace dti::experiments {
+
+/// What an evaluation measured. Metric values are fractions in [0, 1] (tables show × 100).
+struct EvaluationResult {
+  /// Metric values by name: ari, ari_fg, macc, miou, seg_accuracy (instance); accuracy,
+  /// mean_class_accuracy, nmi (clustering); accuracy (cosegmentation); loss for all.
+  std::map<std::string, double> metrics;
+  /// Share of the evaluated layers that chose each sprite [K] (empty sprite last).
+  std::vector<double> sprite_usage;
+  /// Images evaluated.
+  int64_t images = 0;
+};
+
+/// Evaluates `model` on `reader` with the protocol of `dataset` (its eval_images limit applies
+/// to the instance protocol), in batches of `batch_size`, on the model's device.
+EvaluationResult evaluate(core::DtiSprites& model, const datasets::DatasetReader& reader,
+                          const DatasetConfig& dataset, int64_t batch_size);
+
+/// Image files written for the report.
+struct ArtifactFile {
+  std::string kind;   ///< sprites, masks, backgrounds, input, reconstruction, semantic, instance, layer<l>.
+  std::string path;   ///< Where it was written.
+  std::string label;  ///< e.g. "sample 3".
+};
+
+/// Writes the learned sprites (RGBA on a checkerboard), masks and backgrounds, and for the first
+/// `samples` evaluation images the input, reconstruction, semantic and instance maps and each
+/// layer, as PNG files under `dir`.
+std::vector<ArtifactFile> write_artifacts(core::DtiSprites& model, const datasets::DatasetReader& reader,
+                                          const std::string& dir, int64_t samples = 8);
+
+}  // namespace dti::experiments

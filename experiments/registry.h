@@ -1,0 +1,48 @@
+#pragma once
+// The registered experiments: what `runexp table1` ... `runexp fig9` train and evaluate. Each
+// declares its cells (one table entry = one configuration + overrides), its seeds, and which paper
+// table or figure it reproduces; the cell names are the contract with reports/paper_tables.cpp.
+
+#include <string>
+#include <vector>
+
+namespace dti::experiments {
+
+/// One cell: a configuration, the overrides that make its variant, and how it is named.
+struct CellDefinition {
+  /// Cell name in the store, e.g. "tetrominoes" or "multi_dsprites/fixed_occlusion".
+  std::string name;
+  /// Config name (experiments/configs/<config>.yml).
+  std::string config;
+  /// Variant label, e.g. "full", "exhaustive", "K=19", "lambda=1e-4".
+  std::string variant;
+  /// `key=value` overrides applied after the preset (before the user's --set).
+  std::vector<std::string> overrides;
+};
+
+/// One experiment: the cells of a table or figure and its seeds.
+struct ExperimentDefinition {
+  /// Name, also the `runexp` subcommand: table1 ... table5, fig8, fig9.
+  std::string name;
+  /// One-line description (what the paper reports there).
+  std::string description;
+  /// Experiment name the runs are stored under (table5 reuses table1's runs).
+  std::string store_experiment;
+  /// Paper table number rendered after the runs (0 for figures).
+  int table = 0;
+  /// Seeds per cell in the paper (5 for decomposition, 10 for clustering).
+  int seeds = 5;
+  /// The cells.
+  std::vector<CellDefinition> cells;
+};
+
+/// Every registered experiment, in `runexp list` order.
+const std::vector<ExperimentDefinition>& experiment_definitions();
+
+/// The experiment named `name`; unknown names raise dti::Error listing the valid ones.
+const ExperimentDefinition& find_experiment(const std::string& name);
+
+/// Names of the registered experiments.
+std::vector<std::string> experiment_names();
+
+}  // namespace dti::experiments
