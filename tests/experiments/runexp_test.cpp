@@ -1,0 +1,186 @@
+// runexp end to end, as a user runs it: the smoke table (runs stored, table printed, report
+// written), idempotence, resumption after a kill, strict configs, usage errors and missing data.
+// Each test works in its own temporary folder and runs the real runexp binary.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/checkpoint.h"
+#include "reports/store.h"
+
+namespace dti::test {
+namespace {
+namespace fs = std::filesystem;
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `runexp <args>` in `dir` and returns its exit code and output.
+Result runexp(const fs::path& dir, const std::string& args) {
+  const std::string command = "cd '" + dir.string() + "' && '" DTI_RUNEXP "' " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buffer{};
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class RunexpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("dti_runexp_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  fs::path dir_;
+};
+
+TEST_F(RunexpTest, SmokeTable1StoresRunsPrintsTableAndWritesReport) {
+  auto r = runexp(dir_, "table1 --preset smoke --seeds 2 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("| DTI-Sprites (ours) |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("runexp data convert clevr6"), std::string::npos) << "CLEVR6 is reported missing";
+  auto store = reports::Store::open((dir_ / "out/results.sqlite").string());
+  auto runs = store.list_runs(reports::RunFilter("table1"));
+  ASSERT_EQ(runs.size(), 4u) << "2 seeds of Tetrominoes and Multi-dSprites";
+  for (const auto& run : runs) {
+    EXPECT_EQ(run.status, reports::RunStatus::finished) << run.spec.cell << " " << run.error;
+    const auto metrics = store.final_metrics(run.id);
+    for (const char* m : {"ari", "ari_fg", "macc", "miou", "loss"}) EXPECT_TRUE(metrics.count(m)) << m;
+    EXPECT_TRUE(run.outcome.final_loss.has_value());
+    EXPECT_FALSE(store.artifacts(run.id, "sprites").empty());
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "out/tables/table1.md"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/tables/table1.tex"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/reports/table1/index.html"));
+
+  // Idempotent: nothing is trained again.
+  r = runexp(dir_, "table1 --preset smoke --seeds 2 --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("tetrominoes seed 1: already finished"), std::string::npos) << r.output;
+  EXPECT_EQ(store.list_runs(reports::RunFilter("table1")).size(), 4u);
+}
+
+TEST_F(RunexpTest, KilledRunResumesFromItsCheckpointAndEndsLikeAnUninterruptedOne) {
+  const std::string args = "train --config tetrominoes --seed 3 --preset smoke --quiet --threads 1 "
+                           "--set training.checkpoint_interval=6 --set training.max_iterations=18";
+  // Uninterrupted reference in its own folder.
+  const fs::path ref = dir_ / "reference";
+  fs::create_directories(ref);
+  auto r = runexp(ref, args);
+  ASSERT_EQ(r.code, 0) << r.output;
+
+  // Started in a child process and killed after its first checkpoint.
+  const fs::path run = dir_ / "killed";
+  fs::create_directories(run);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::string command = "cd '" + run.string() + "' && exec '" DTI_RUNEXP "' " + args + " > log.txt 2>&1";
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  fs::path checkpoint;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (checkpoint.empty() && std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(run / "out/runs")) {
+      for (const auto& e : fs::recursive_directory_iterator(run / "out/runs")) {
+        if (e.path().filename() == "checkpoint.ckpt") checkpoint = e.path();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(checkpoint.empty()) << "no checkpoint appeared";
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  const auto iteration = std::stoll(core::load_checkpoint(checkpoint.string()).meta("iteration"));
+  ASSERT_LT(iteration, 18) << "killed too late to test resumption";
+
+  r = runexp(run, args);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("resuming from"), std::string::npos) << r.output;
+  auto store = reports::Store::open((run / "out/results.sqlite").string());
+  auto runs = store.list_runs(reports::RunFilter("train"));
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, reports::RunStatus::finished);
+  EXPECT_EQ(runs[0].attempts, 2);
+
+  // Same final parameters as the uninterrupted run (CPU, same seed).
+  fs::path ref_checkpoint;
+  for (const auto& e : fs::recursive_directory_iterator(ref / "out/runs")) {
+    if (e.path().filename() == "checkpoint.ckpt") ref_checkpoint = e.path();
+  }
+  const auto a = core::load_checkpoint(ref_checkpoint.string());
+  const auto b = core::load_checkpoint(checkpoint.string());
+  ASSERT_EQ(a.meta("iteration"), "18");
+  ASSERT_EQ(b.meta("iteration"), "18");
+  int compared = 0;
+  for (const auto& t : a.tensors) {
+    if (t.name.rfind("model.", 0) != 0) continue;
+    EXPECT_TRUE(at::equal(t.tensor, b.tensor(t.name))) << t.name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 10);
+}
+
+TEST_F(RunexpTest, MisspeltConfigKeyNamesKeyAndSuggestion) {
+  auto r = runexp(dir_, "train --config tetrominoes --preset smoke --set model.n_sprite=3");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("n_sprite"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("did you mean 'n_sprites'"), std::string::npos) << r.output;
+}
+
+TEST_F(RunexpTest, UsageErrorsExitWithTwoAndListTheValidChoices) {
+  auto r = runexp(dir_, "table7");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("valid: "), std::string::npos);
+  EXPECT_NE(r.output.find("table5"), std::string::npos) << r.output;
+  r = runexp(dir_, "table1 --preset fastest");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("valid: paper, quick, smoke"), std::string::npos) << r.output;
+  r = runexp(dir_, "table1 --sedes 3");
+  EXPECT_EQ(r.code, 2) << r.output;
+  r = runexp(dir_, "table1 --device tpu");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("valid: cpu, cuda"), std::string::npos) << r.output;
+  r = runexp(dir_, "table1 --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.output.find("--dry-run"), std::string::npos);
+}
+
+TEST_F(RunexpTest, MissingConvertedDataIsReportedWithTheCommandAndTheRestRuns) {
+  auto r = runexp(dir_, "table3 --preset smoke --seeds 1 --quiet");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("runexp data convert gtsrb8"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("runexp data convert svhn"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Table 3"), std::string::npos) << r.output;
+}
+
+TEST_F(RunexpTest, DryRunPrintsThePlanWithoutTraining) {
+  auto r = runexp(dir_, "table2 --preset smoke --dry-run");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("multi_dsprites2/exhaustive"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("5 seeds"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir_ / "out/results.sqlite"));
+}
+
+}  // namespace
+}  // namespace dti::test
