@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
+#include <malloc.h>
 #include <torch/version.h>
 
 #include <cstdlib>
@@ -32,6 +33,14 @@ void configure_runtime(const RuntimeOptions& options) {
   }
   if (threads > 0) at::set_num_threads(threads);
   if (auto set = openblas_setter(); set != nullptr && options.blas_threads > 0) set(options.blas_threads);
+  if (options.keep_freed_memory) {
+    // glibc serves blocks above M_MMAP_THRESHOLD with a fresh mmap and unmaps them when freed:
+    // every training step would fault its activations in again (PERF.md). Serving them from the
+    // heap and not trimming it keeps those pages; peak memory is unchanged, resident memory
+    // stays at the peak.
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  }
 }
 
 std::string runtime_description(const std::string& device) {

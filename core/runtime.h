@@ -12,6 +12,9 @@ struct RuntimeOptions {
   int threads = 0;
   /// Threads of an OpenBLAS backend; 1 avoids OpenBLAS's threads competing with LibTorch's.
   int blas_threads = 1;
+  /// Keep freed memory in the process (glibc malloc thresholds) instead of returning large
+  /// blocks to the kernel and faulting them in again on the next step.
+  bool keep_freed_memory = true;
 };
 
 /// Applies `options` (honours OMP_NUM_THREADS when set and options.threads is 0).
