@@ -8,9 +8,9 @@
 // DTI_BENCH_DEVICE=cuda runs on the GPU (each iteration ends with a host sync through .item()).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <torch/version.h>
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
+#include <torch/version.h>
 
 #include <cstdlib>
 #include <string>
@@ -28,14 +28,14 @@ namespace {
 using dti::core::DtiSprites;
 
 struct Setting {
-  const char* name;     // dataset of SPEC 6
-  int64_t batch;        // batch size of the authors' config
-  int64_t active_epoch; // an epoch where every module is on and sprites train
+  const char* name;      // dataset of SPEC 6
+  int64_t batch;         // batch size of the authors' config
+  int64_t active_epoch;  // an epoch where every module is on and sprites train
 };
 
 const Setting kSettings[] = {
-    {"tetrominoes", 32, 1},   {"multi_dsprites", 32, 20}, {"gtsrb8", 128, 350},
-    {"clevr6", 32, 150},      {"svhn", 128, 35},          {"weizmann_horse", 32, 8000},
+    {"tetrominoes", 32, 1}, {"multi_dsprites", 32, 20}, {"gtsrb8", 128, 350},
+    {"clevr6", 32, 150},    {"svhn", 128, 35},          {"weizmann_horse", 32, 8000},
 };
 
 at::Device bench_device() {
@@ -65,7 +65,13 @@ void BM_Compose(benchmark::State& state) {
   auto masks = at::rand({L, K, B, 1, H, W}, dev);
   auto occ = dti::core::fixed_occlusion(L, B, layers.options());
   at::Tensor bkg = o.n_backgrounds > 0 ? at::rand({B, C, H, W}, dev) : at::Tensor();
-  auto resps = at::zeros({L, K, B}, dev).scatter_(1, at::randint(K, {L, 1, B}, dev.type() == at::kCPU ? at::TensorOptions(at::kLong) : at::TensorOptions(at::kLong).device(dev)), 1);
+  auto resps =
+      at::zeros({L, K, B}, dev)
+          .scatter_(1,
+                    at::randint(K, {L, 1, B},
+                                dev.type() == at::kCPU ? at::TensorOptions(at::kLong)
+                                                       : at::TensorOptions(at::kLong).device(dev)),
+                    1);
   at::NoGradGuard no_grad;
   for (auto _ : state) {
     at::Tensor out = L == 1 ? dti::core::compose_all(layers, masks, occ, bkg.unsqueeze(0), false)
@@ -130,7 +136,11 @@ void BM_TrainStep(benchmark::State& state) {
 BENCHMARK(BM_Compose)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_GreedySelect)->Arg(0)->Arg(1)->Arg(3)->Unit(benchmark::kMillisecond)->UseRealTime();
 // The three settings of the issue first, then CLEVR6, SVHN and Weizmann Horse (paper configs).
-BENCHMARK(BM_TrainStep)->ArgsProduct({{0, 1, 2, 3, 4, 5}, {0, 1}})->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+BENCHMARK(BM_TrainStep)
+    ->ArgsProduct({{0, 1, 2, 3, 4, 5}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->UseRealTime();
 
 }  // namespace
 

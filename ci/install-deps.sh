@@ -9,7 +9,7 @@ packages=(
   libprotobuf-dev protobuf-compiler          # DeepMind TFRecord converters
   libmatio-dev libstb-dev                    # SVHN .mat files; PNG/JPEG/PPM images
   libsqlite3-dev libyaml-cpp-dev libboost-program-options-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format
   chromium                                   # headless screenshot test of the HTML report
 )
 missing=()

@@ -7,7 +7,8 @@
 
 namespace dti::core {
 
-Adam::Adam(std::vector<AdamParameter> parameters, std::vector<AdamGroup> groups, AdamOptions options)
+Adam::Adam(std::vector<AdamParameter> parameters, std::vector<AdamGroup> groups,
+           AdamOptions options)
     : parameters_(std::move(parameters)), groups_(std::move(groups)), options_(options) {
   for (size_t g = 0; g < groups_.size(); ++g) {
     DTI_CHECK(groups_[g].lr > 0, "optimizer: lr of group ", g, " must be > 0, got ", groups_[g].lr);

@@ -16,23 +16,23 @@ namespace dti::core {
 
 /// Hyper-parameters of one parameter group.
 struct AdamGroup {
-  double lr = 1e-3;            ///< Learning rate.
-  double weight_decay = 0.0;   ///< L2 penalty added to the gradient.
+  double lr = 1e-3;           ///< Learning rate.
+  double weight_decay = 0.0;  ///< L2 penalty added to the gradient.
 };
 
 /// Settings shared by all groups (torch defaults).
 struct AdamOptions {
-  double beta1 = 0.9;   ///< First-moment decay.
-  double beta2 = 0.999; ///< Second-moment decay.
-  double eps = 1e-8;    ///< Added to the denominator.
+  double beta1 = 0.9;    ///< First-moment decay.
+  double beta2 = 0.999;  ///< Second-moment decay.
+  double eps = 1e-8;     ///< Added to the denominator.
 };
 
 /// One optimised tensor.
 struct AdamParameter {
-  std::string name;      ///< Stable name (checkpoints).
-  at::Tensor tensor;     ///< Leaf tensor updated in place.
-  size_t group = 0;      ///< Index into the groups.
-  int64_t repeats = 1;   ///< Updates applied per step with the same gradient (multiplicity).
+  std::string name;     ///< Stable name (checkpoints).
+  at::Tensor tensor;    ///< Leaf tensor updated in place.
+  size_t group = 0;     ///< Index into the groups.
+  int64_t repeats = 1;  ///< Updates applied per step with the same gradient (multiplicity).
 };
 
 /// Per-tensor state, created at the first step that sees a gradient (as in torch).
@@ -47,7 +47,8 @@ struct AdamState {
 class Adam {
  public:
   /// Validates groups (lr > 0, weight decay >= 0) and repeats (>= 1).
-  Adam(std::vector<AdamParameter> parameters, std::vector<AdamGroup> groups, AdamOptions options = {});
+  Adam(std::vector<AdamParameter> parameters, std::vector<AdamGroup> groups,
+       AdamOptions options = {});
 
   /// One optimisation step over every tensor with a defined gradient.
   void step();

@@ -34,23 +34,36 @@ uint32_t crc32(const std::string& data) {
 
 uint8_t dtype_code(at::ScalarType t) {
   switch (t) {
-    case at::kFloat: return 0;
-    case at::kDouble: return 1;
-    case at::kLong: return 2;
-    case at::kByte: return 3;
-    case at::kBool: return 4;
-    default: throw Error(std::string("checkpoint: unsupported tensor type ") + at::toString(t));
+    case at::kFloat:
+      return 0;
+    case at::kDouble:
+      return 1;
+    case at::kLong:
+      return 2;
+    case at::kByte:
+      return 3;
+    case at::kBool:
+      return 4;
+    default:
+      throw Error(std::string("checkpoint: unsupported tensor type ") + at::toString(t));
   }
 }
 
 at::ScalarType dtype_of(uint8_t code, const std::string& path) {
   switch (code) {
-    case 0: return at::kFloat;
-    case 1: return at::kDouble;
-    case 2: return at::kLong;
-    case 3: return at::kByte;
-    case 4: return at::kBool;
-    default: throw Error("checkpoint " + path + " is corrupt: unknown tensor type code " + std::to_string(code));
+    case 0:
+      return at::kFloat;
+    case 1:
+      return at::kDouble;
+    case 2:
+      return at::kLong;
+    case 3:
+      return at::kByte;
+    case 4:
+      return at::kBool;
+    default:
+      throw Error("checkpoint " + path + " is corrupt: unknown tensor type code " +
+                  std::to_string(code));
   }
 }
 
@@ -71,7 +84,8 @@ struct Reader {
   void need(size_t n) const {
     if (pos + n > data.size()) {
       throw Error("checkpoint " + path + " is truncated (needs " + std::to_string(pos + n) +
-                  " bytes, has " + std::to_string(data.size()) + "); use an earlier checkpoint or retrain");
+                  " bytes, has " + std::to_string(data.size()) +
+                  "); use an earlier checkpoint or retrain");
     }
   }
   template <typename T>
@@ -97,7 +111,8 @@ const at::Tensor& Checkpoint::tensor(const std::string& name) const {
   for (const auto& t : tensors) {
     if (t.name == name) return t.tensor;
   }
-  throw Error("checkpoint has no tensor '" + name + "' (" + std::to_string(tensors.size()) + " tensors)");
+  throw Error("checkpoint has no tensor '" + name + "' (" + std::to_string(tensors.size()) +
+              " tensors)");
 }
 
 bool Checkpoint::has_tensor(const std::string& name) const {
@@ -160,8 +175,9 @@ Checkpoint load_checkpoint(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string data = buffer.str();
-  DTI_CHECK(data.size() >= sizeof(kMagic) + 4 && std::memcmp(data.data(), kMagic, sizeof(kMagic)) == 0,
-            "file ", path, " is not a dtisprites checkpoint (bad magic)");
+  DTI_CHECK(
+      data.size() >= sizeof(kMagic) + 4 && std::memcmp(data.data(), kMagic, sizeof(kMagic)) == 0,
+      "file ", path, " is not a dtisprites checkpoint (bad magic)");
   const std::string payload = data.substr(0, data.size() - 4);
   uint32_t stored = 0;
   std::memcpy(&stored, data.data() + data.size() - 4, 4);
@@ -189,7 +205,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     r.need(nbytes);
     t.tensor = at::empty(dims, at::TensorOptions(type));
     DTI_CHECK(static_cast<uint64_t>(t.tensor.numel()) * t.tensor.element_size() == nbytes,
-              "checkpoint ", path, " is corrupt: tensor ", t.name, " size does not match its shape");
+              "checkpoint ", path, " is corrupt: tensor ", t.name,
+              " size does not match its shape");
     std::memcpy(t.tensor.data_ptr(), payload.data() + r.pos, nbytes);
     r.pos += nbytes;
     ck.tensors.push_back(std::move(t));

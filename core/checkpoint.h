@@ -39,6 +39,7 @@ Checkpoint load_checkpoint(const std::string& path);
 
 /// Copies each tensor of `into` from the same-named tensor of `from` (shape checked), in place.
 /// Throws dti::Error listing missing names unless `allow_missing`.
-void copy_named(const Checkpoint& from, const std::vector<NamedTensor>& into, bool allow_missing = false);
+void copy_named(const Checkpoint& from, const std::vector<NamedTensor>& into,
+                bool allow_missing = false);
 
 }  // namespace dti::core

@@ -12,25 +12,27 @@ at::Tensor layered_composition(const at::Tensor& layers, const at::Tensor& masks
   check_shape("layered_composition", "layers", layers,
               {{"L", -1}, {"B", -1}, {"C", -1}, {"H", -1}, {"W", -1}});
   const int64_t L = layers.size(0), B = layers.size(1), H = layers.size(3), W = layers.size(4);
-  check_shape("layered_composition", "masks", masks, {{"L", L}, {"B", B}, {"1", 1}, {"H", H}, {"W", W}});
+  check_shape("layered_composition", "masks", masks,
+              {{"L", L}, {"B", B}, {"1", 1}, {"H", H}, {"W", W}});
   check_shape("layered_composition", "occ", occ, {{"L", L}, {"L", L}, {"B", B}});
   // visible[l] = Π_j (1 − occ[j,l]·m_j) (Eq. 2), multiplied out one j at a time: the backward
   // of a chain of products is cheap, while prod()'s backward takes a slow path whenever a
   // factor is exactly 0 (opaque masks fully covered, which is the common case).
   // unbind() rather than indexing: its backward stacks the pieces' gradients once instead of
   // zero-filling a full-size gradient per index.
-  const auto o = occ.reshape({L, L, B, 1, 1, 1}).unbind(0);          // L × [L(l),B,1,1,1]
-  const auto m = masks.unbind(0);                                    // L × [B,1,H,W]
+  const auto o = occ.reshape({L, L, B, 1, 1, 1}).unbind(0);  // L × [L(l),B,1,1,1]
+  const auto m = masks.unbind(0);                            // L × [B,1,H,W]
   at::Tensor visible;
   for (int64_t j = 0; j < L; ++j) {
-    auto factor = 1 - o[j] * m[j];                                   // [L,B,1,H,W]
+    auto factor = 1 - o[j] * m[j];  // [L,B,1,H,W]
     visible = visible.defined() ? visible * factor : factor;
   }
-  return (visible * masks * layers).sum(0);                          // [B,C,H,W]
+  return (visible * masks * layers).sum(0);  // [B,C,H,W]
 }
 
-at::Tensor compose_weighted(const at::Tensor& layers, const at::Tensor& masks, const at::Tensor& occ,
-                            const at::Tensor& class_prob, const at::Tensor& background) {
+at::Tensor compose_weighted(const at::Tensor& layers, const at::Tensor& masks,
+                            const at::Tensor& occ, const at::Tensor& class_prob,
+                            const at::Tensor& background) {
   check_shape("compose_weighted", "layers", layers,
               {{"L", -1}, {"K", -1}, {"B", -1}, {"C", -1}, {"H", -1}, {"W", -1}});
   const int64_t L = layers.size(0), K = layers.size(1), B = layers.size(2);
@@ -42,9 +44,11 @@ at::Tensor compose_weighted(const at::Tensor& layers, const at::Tensor& masks, c
   auto chosen_layers = (layers * w).sum(1);  // [L,B,C,H,W]
   auto chosen_masks = (masks * w).sum(1);    // [L,B,1,H,W]
   if (!background.defined()) return layered_composition(chosen_layers, chosen_masks, occ);
-  check_shape("compose_weighted", "background", background, {{"B", B}, {"C", C}, {"H", H}, {"W", W}});
-  auto all_layers = at::cat({background.unsqueeze(0), chosen_layers});                 // [L+1,B,C,H,W]
-  auto all_masks = at::cat({at::ones({1, B, 1, H, W}, masks.options()), chosen_masks});  // [L+1,B,1,H,W]
+  check_shape("compose_weighted", "background", background,
+              {{"B", B}, {"C", C}, {"H", H}, {"W", W}});
+  auto all_layers = at::cat({background.unsqueeze(0), chosen_layers});  // [L+1,B,C,H,W]
+  auto all_masks =
+      at::cat({at::ones({1, B, 1, H, W}, masks.options()), chosen_masks});  // [L+1,B,1,H,W]
   return layered_composition(all_layers, all_masks, occlusion_with_background(occ));
 }
 
@@ -54,7 +58,8 @@ at::Tensor compose_all(const at::Tensor& layers, const at::Tensor& masks, const 
               {{"L", -1}, {"K", -1}, {"B", -1}, {"C", -1}, {"H", -1}, {"W", -1}});
   const int64_t L = layers.size(0), K = layers.size(1), B = layers.size(2);
   const int64_t C = layers.size(3), H = layers.size(4), W = layers.size(5);
-  check_shape("compose_all", "masks", masks, {{"L", L}, {"K", K}, {"B", B}, {"1", 1}, {"H", H}, {"W", W}});
+  check_shape("compose_all", "masks", masks,
+              {{"L", L}, {"K", K}, {"B", B}, {"1", 1}, {"H", H}, {"W", W}});
   check_shape("compose_all", "occ", occ, {{"L", L}, {"L", L}, {"B", B}});
   const bool has_bkg = backgrounds.defined();
   const int64_t M = has_bkg ? backgrounds.size(0) : 1;

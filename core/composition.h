@@ -16,8 +16,9 @@ at::Tensor layered_composition(const at::Tensor& layers, const at::Tensor& masks
 /// the class_prob-weighted sums over K, the optional `background` [B,C,H,W] goes behind all
 /// layers with mask 1. layers [L,K,B,C,H,W], masks [L,K,B,1,H,W], occ [L,L,B],
 /// class_prob [L,K,B] -> [B,C,H,W].
-at::Tensor compose_weighted(const at::Tensor& layers, const at::Tensor& masks, const at::Tensor& occ,
-                            const at::Tensor& class_prob, const at::Tensor& background = {});
+at::Tensor compose_weighted(const at::Tensor& layers, const at::Tensor& masks,
+                            const at::Tensor& occ, const at::Tensor& class_prob,
+                            const at::Tensor& background = {});
 
 /// Every combination of one sprite per layer (and one background): out [B, M'·K^L, C, H, W] with
 /// M' = max(M,1) and combination n = m·K^L + Σ_l k_l·K^(L−1−l). Term i (background first, then

@@ -62,7 +62,8 @@ Encoder::Encoder(const EncoderOptions& options, at::Generator generator) : optio
         b.conv2 = add_conv(p + "conv2", planes[s], planes[s], 3, 1, 1, true, generator);
         b.norm2 = add_norm(p + "bn2", planes[s]);
         if (b.stride != 1 || in_planes != planes[s]) {
-          b.down_conv = add_conv(p + "downsample.0", in_planes, planes[s], 1, b.stride, 0, true, generator);
+          b.down_conv =
+              add_conv(p + "downsample.0", in_planes, planes[s], 1, b.stride, 0, true, generator);
           b.down_norm = add_norm(p + "downsample.1", planes[s]);
         }
         blocks_.push_back(b);
@@ -135,7 +136,8 @@ at::Tensor Encoder::forward(const at::Tensor& x, bool training) {
   out.relu_();
   if (!cifar_) out = at::max_pool2d(out, {3, 3}, {2, 2}, {1, 1});
   for (const Block& b : blocks_) out = block(out, b, training);
-  if (options_.pool[0] > 0) out = at::adaptive_avg_pool2d(out, {options_.pool[0], options_.pool[1]});
+  if (options_.pool[0] > 0)
+    out = at::adaptive_avg_pool2d(out, {options_.pool[0], options_.pool[1]});
   return out.flatten(1);  // [B,D]
 }
 

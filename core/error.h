@@ -28,7 +28,7 @@ std::string concat(Args&&... args) {
 }  // namespace dti
 
 /// Throws dti::Error with the streamed message when `cond` is false.
-#define DTI_CHECK(cond, ...)                                               \
-  do {                                                                     \
-    if (!(cond)) throw ::dti::Error(::dti::detail::concat(__VA_ARGS__));   \
+#define DTI_CHECK(cond, ...)                                             \
+  do {                                                                   \
+    if (!(cond)) throw ::dti::Error(::dti::detail::concat(__VA_ARGS__)); \
   } while (0)

@@ -11,19 +11,19 @@
 namespace dti::core {
 namespace {
 
-constexpr int64_t kMaxSlots = 16;    // L + 1 slots handled by the fused kernel
-constexpr int64_t kBlock = 64;       // pixels processed together (vectorisable inner loops)
+constexpr int64_t kMaxSlots = 16;  // L + 1 slots handled by the fused kernel
+constexpr int64_t kBlock = 64;     // pixels processed together (vectorisable inner loops)
 
 // Squared errors of every candidate for slot l, summed over C and a block of pixels, for one
 // batch item: the same factorisation as the tensor path (out(k) = S0 + m_k (c_k P (1 − o_ll m_k)
 // − S1)) in one pass over memory. Pointers are already offset to item b and the block start;
 // `pix` is the distance between consecutive channels/slots (H·W).
-__attribute__((target_clones("avx2", "default")))
-void block_errors(const float* x, const float* cur_layers, const float* cur_masks, const float* occ,
-                  const float* cand_layers, const float* cand_masks, int64_t S, int64_t l, int64_t n,
-                  int64_t C, int64_t count, int64_t slot_stride_layers, int64_t slot_stride_masks,
-                  int64_t cand_stride_layers, int64_t cand_stride_masks, int64_t cand_channel_stride,
-                  int64_t pix, int64_t occ_stride_j, int64_t occ_stride_i, double* acc) {
+__attribute__((target_clones("avx2", "default"))) void block_errors(
+    const float* x, const float* cur_layers, const float* cur_masks, const float* occ,
+    const float* cand_layers, const float* cand_masks, int64_t S, int64_t l, int64_t n, int64_t C,
+    int64_t count, int64_t slot_stride_layers, int64_t slot_stride_masks,
+    int64_t cand_stride_layers, int64_t cand_stride_masks, int64_t cand_channel_stride, int64_t pix,
+    int64_t occ_stride_j, int64_t occ_stride_i, double* acc) {
   float m[kMaxSlots][kBlock], vis[kMaxSlots][kBlock], p_l[kBlock];
   float resid[8][kBlock], s1[8][kBlock], err2[kBlock];
   for (int64_t j = 0; j < S; ++j) {
@@ -78,9 +78,9 @@ void block_errors(const float* x, const float* cur_layers, const float* cur_mask
 // x [B,C,HW], cur_layers [S,B,C,HW], cur_masks [S,B,HW], occ [S,S,B] contiguous; the candidates
 // cand_layers [n,B,C,H,W] and cand_masks [n,B,1,H,W] may be strided views (each H×W plane
 // contiguous), as the model's all-candidates pass produces them.
-at::Tensor fused_distances(const at::Tensor& x, const at::Tensor& cur_layers, const at::Tensor& cur_masks,
-                           const at::Tensor& occ, const at::Tensor& cand_layers,
-                           const at::Tensor& cand_masks, int64_t l) {
+at::Tensor fused_distances(const at::Tensor& x, const at::Tensor& cur_layers,
+                           const at::Tensor& cur_masks, const at::Tensor& occ,
+                           const at::Tensor& cand_layers, const at::Tensor& cand_masks, int64_t l) {
   const int64_t S = cur_layers.size(0), B = cur_layers.size(1), C = cur_layers.size(2);
   const int64_t HW = cur_layers.size(3), n = cand_layers.size(0);
   TORCH_INTERNAL_ASSERT(cand_layers.stride(4) == 1 && cand_layers.stride(3) == cand_layers.size(4));
@@ -104,8 +104,9 @@ at::Tensor fused_distances(const at::Tensor& x, const at::Tensor& cur_layers, co
         block_errors(xp + b * C * HW + p0, lp + b * C * HW + p0, mp + b * HW + p0, op + b,
                      clp + b * lb + p0, cmp + b * mb + p0, S, l, n, C, count,
                      /*slot_stride_layers=*/B * C * HW, /*slot_stride_masks=*/B * HW,
-                     /*cand_stride_layers=*/lk, /*cand_stride_masks=*/mk, /*cand_channel_stride=*/lc,
-                     HW, /*occ_stride_j=*/S * B, /*occ_stride_i=*/B, local.data());
+                     /*cand_stride_layers=*/lk, /*cand_stride_masks=*/mk,
+                     /*cand_channel_stride=*/lc, HW, /*occ_stride_j=*/S * B, /*occ_stride_i=*/B,
+                     local.data());
       }
       for (int64_t k = 0; k < n; ++k) ap[k * B + b] = local[static_cast<size_t>(k)];
     }
@@ -124,9 +125,11 @@ GreedyResult greedy_select(const at::Tensor& x, const at::Tensor& layers, const 
   const int64_t L = layers.size(0), K = layers.size(1), B = layers.size(2);
   const int64_t C = layers.size(3), H = layers.size(4), W = layers.size(5);
   check_shape("greedy_select", "x", x, {{"B", B}, {"C", C}, {"H", H}, {"W", W}});
-  check_shape("greedy_select", "masks", masks, {{"L", L}, {"K", K}, {"B", B}, {"1", 1}, {"H", H}, {"W", W}});
+  check_shape("greedy_select", "masks", masks,
+              {{"L", L}, {"K", K}, {"B", B}, {"1", 1}, {"H", H}, {"W", W}});
   check_shape("greedy_select", "occ", occ, {{"L", L}, {"L", L}, {"B", B}});
-  DTI_CHECK(options.iterations >= 1, "greedy_select: iterations must be >= 1, got ", options.iterations);
+  DTI_CHECK(options.iterations >= 1, "greedy_select: iterations must be >= 1, got ",
+            options.iterations);
   DTI_CHECK(!options.has_empty_sprite || K >= 2,
             "greedy_select: an empty sprite needs K >= 2 sprites, got K=", K);
 
@@ -145,7 +148,8 @@ GreedyResult greedy_select(const at::Tensor& x, const at::Tensor& layers, const 
   auto cur_layers = at::zeros({S, B, C, H, W}, x.options());
   auto cur_masks = at::zeros({S, B, 1, H, W}, x.options());
   if (background.defined()) {
-    check_shape("greedy_select", "background", background, {{"B", B}, {"C", C}, {"H", H}, {"W", W}});
+    check_shape("greedy_select", "background", background,
+                {{"B", B}, {"C", C}, {"H", H}, {"W", W}});
     cur_layers[0].copy_(background);
   }
   cur_masks[0].fill_(1);
@@ -170,26 +174,26 @@ GreedyResult greedy_select(const at::Tensor& x, const at::Tensor& layers, const 
       auto cand_masks = masks_c[l - 1].narrow(0, 0, n_cand);    // [n,B,1,H,W]
       at::Tensor dist;                                          // [n,B]
       if (fused) {
-        dist = fused_distances(x_flat, cur_layers.view({S, B, C, H * W}), cur_masks.view({S, B, H * W}),
-                               occ_ext, cand_layers, cand_masks, l);
+        dist = fused_distances(x_flat, cur_layers.view({S, B, C, H * W}),
+                               cur_masks.view({S, B, H * W}), occ_ext, cand_layers, cand_masks, l);
       } else {
         // visible[i] = Π_{j≠l} (1 − occ[j,i]·m_j): coverage of slot i by every slot but l.
-        auto cover = 1 - o6 * cur_masks.unsqueeze(1);            // [S(j),S(i),B,1,H,W]
+        auto cover = 1 - o6 * cur_masks.unsqueeze(1);  // [S(j),S(i),B,1,H,W]
         cover.select(0, l).fill_(1);
-        auto visible = cover.prod(0);                            // [S,B,1,H,W]
-        auto terms = cur_masks * cur_layers * visible;           // [S,B,C,H,W]
+        auto visible = cover.prod(0);                   // [S,B,1,H,W]
+        auto terms = cur_masks * cur_layers * visible;  // [S,B,C,H,W]
         terms.select(0, l).zero_();
-        auto s0 = terms.sum(0);                                  // [B,C,H,W]
-        auto s1 = (occ_ext[l].reshape({S, B, 1, 1, 1}) * terms).sum(0);  // [B,C,H,W]
-        auto p_l = visible[l];                                   // [B,1,H,W]
-        auto o_ll = occ_ext[l][l].reshape({B, 1, 1, 1});         // [B,1,1,1]
+        auto s0 = terms.sum(0);                                           // [B,C,H,W]
+        auto s1 = (occ_ext[l].reshape({S, B, 1, 1, 1}) * terms).sum(0);   // [B,C,H,W]
+        auto p_l = visible[l];                                            // [B,1,H,W]
+        auto o_ll = occ_ext[l][l].reshape({B, 1, 1, 1});                  // [B,1,1,1]
         auto inner = cand_layers * (p_l * (1 - o_ll * cand_masks)) - s1;  // [n,B,C,H,W]
-        auto err = (x - s0) - cand_masks * inner;                          // [n,B,C,H,W]
-        dist = err.pow(2).flatten(2).mean(2);                              // [n,B]
+        auto err = (x - s0) - cand_masks * inner;                         // [n,B,C,H,W]
+        dist = err.pow(2).flatten(2).mean(2);                             // [n,B]
       }
       auto scored = use_lambda ? dist + penalty : dist;
       if (debug_distances != nullptr) debug.push_back(scored);
-      auto choice = scored.argmin(0);                                   // [B]
+      auto choice = scored.argmin(0);  // [B]
       selection[l - 1].copy_(choice);
       cur_layers[l].copy_(cand_layers.index({choice, batch_index}));
       cur_masks[l].copy_(cand_masks.index({choice, batch_index}));

@@ -34,7 +34,9 @@ DtiSprites::DtiSprites(const ModelOptions& options, uint64_t seed)
   // Sprites (SPEC 2). 'sample' and 'mean' start constant and are set by initialize_from_images().
   at::Tensor protos;
   if (options_.proto_init == "gaussian") {
-    protos = gaussian_weights(h, w, C, options_.gaussian_weights_std).unsqueeze(0).repeat({K_real, 1, 1, 1});
+    protos = gaussian_weights(h, w, C, options_.gaussian_weights_std)
+                 .unsqueeze(0)
+                 .repeat({K_real, 1, 1, 1});
   } else if (options_.proto_init == "random_color") {
     protos = at::rand({K_real, C, 1, 1}, generator_, at::kFloat).expand({K_real, C, h, w});
   } else {
@@ -45,7 +47,9 @@ DtiSprites::DtiSprites(const ModelOptions& options, uint64_t seed)
   if (options_.mask_init == "gaussian") {
     // One contiguous copy per sprite: the reference's expand() aliases all K masks, which CUDA's
     // .to() undoes and CPU Adam rejects (golden README note 13).
-    masks = gaussian_weights(h, w, 1, options_.gaussian_weights_std).unsqueeze(0).repeat({K_real, 1, 1, 1});
+    masks = gaussian_weights(h, w, 1, options_.gaussian_weights_std)
+                .unsqueeze(0)
+                .repeat({K_real, 1, 1, 1});
   } else if (options_.mask_init == "random") {
     masks = at::rand({K_real, 1, h, w}, generator_, at::kFloat);
   } else {
@@ -54,8 +58,8 @@ DtiSprites::DtiSprites(const ModelOptions& options, uint64_t seed)
   mask_params_ = make_parameter(masks);
   if (M > 0) background_params_ = make_parameter(at::full({M, C, H, W}, 0.5));
 
-  encoder_ = std::make_unique<Encoder>(
-      EncoderOptions{options_.encoder_name, C, options_.with_pool}, generator_);
+  encoder_ = std::make_unique<Encoder>(EncoderOptions{options_.encoder_name, C, options_.with_pool},
+                                       generator_);
   features_ = encoder_->out_features(H, W);
 
   // Transformation networks (SPEC 3): sprite-specific ones work at sprite resolution when a layer
@@ -89,7 +93,8 @@ DtiSprites::DtiSprites(const ModelOptions& options, uint64_t seed)
         generator_);
   }
   if (options_.pred_occlusion) {
-    occlusion_predictor_ = std::make_unique<PredictorBank>(1, features_, L * (L - 1) / 2, generator_);
+    occlusion_predictor_ =
+        std::make_unique<PredictorBank>(1, features_, L * (L - 1) / 2, generator_);
   }
 }
 
@@ -97,7 +102,8 @@ DtiSprites::~DtiSprites() = default;
 
 std::vector<Parameter> DtiSprites::parameters() const {
   std::vector<Parameter> out;
-  out.push_back({"sprites.appearance", prototype_params_, ParameterGroup::kSprites, false, 0, false});
+  out.push_back(
+      {"sprites.appearance", prototype_params_, ParameterGroup::kSprites, false, 0, false});
   out.push_back({"sprites.masks", mask_params_, ParameterGroup::kSprites, false, 0, true});
   if (background_params_.defined()) {
     out.push_back({"backgrounds", background_params_, ParameterGroup::kSprites});
@@ -109,7 +115,8 @@ std::vector<Parameter> DtiSprites::parameters() const {
     const auto params = sprite_networks_[l]->parameters("sprite_network." + std::to_string(l));
     const auto dims = sprite_networks_[l]->instance_dims();
     for (size_t i = 0; i < params.size(); ++i) {
-      out.push_back({params[i].name, params[i].tensor, ParameterGroup::kNetworks, false, dims[i], true});
+      out.push_back(
+          {params[i].name, params[i].tensor, ParameterGroup::kNetworks, false, dims[i], true});
     }
   }
   if (layer_network_) {
@@ -169,7 +176,10 @@ at::Tensor DtiSprites::backgrounds() const {
 
 void DtiSprites::initialize_from_images(const at::Tensor& images) {
   check_shape("initialize_from_images", "images", images,
-              {{"N", -1}, {"C", options_.channels}, {"H", options_.image_size[0]}, {"W", options_.image_size[1]}});
+              {{"N", -1},
+               {"C", options_.channels},
+               {"H", options_.image_size[0]},
+               {"W", options_.image_size[1]}});
   DTI_CHECK(images.size(0) > 0, "initialize_from_images: expected at least one image");
   at::NoGradGuard no_grad;
   auto imgs = images.to(device_, at::kFloat);
@@ -188,7 +198,8 @@ void DtiSprites::initialize_from_images(const at::Tensor& images) {
 void DtiSprites::restart_sprite_from(int64_t dst, int64_t src) {
   const int64_t K_real = options_.n_sprites;
   DTI_CHECK(dst >= 0 && dst < K_real && src >= 0 && src < K_real,
-            "restart_sprite_from: sprite indices must be in [0, ", K_real, "), got ", dst, " and ", src);
+            "restart_sprite_from: sprite indices must be in [0, ", K_real, "), got ", dst, " and ",
+            src);
   at::NoGradGuard no_grad;
   auto noise = at::randn(prototype_params_[src].sizes(), generator_, at::kFloat).to(device_);
   auto appearance = prototype_params_[src].clone() + noise * kRestartNoise;

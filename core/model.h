@@ -30,12 +30,12 @@ enum class ParameterGroup {
 
 /// A learnable tensor with what the optimiser and the reassignment need to know about it.
 struct Parameter {
-  std::string name;             ///< Stable name (checkpoints).
-  at::Tensor tensor;            ///< The leaf tensor.
-  ParameterGroup group;         ///< Optimiser group.
-  bool encoder = false;         ///< Part of the shared encoder (the multiplicity quirk of SPEC 5).
-  int64_t sprite_dim = -1;      ///< Axis indexing the K sprites, or -1 when not per sprite.
-  bool copy_moments = false;    ///< Reassignment copies this tensor's Adam moments (reference).
+  std::string name;           ///< Stable name (checkpoints).
+  at::Tensor tensor;          ///< The leaf tensor.
+  ParameterGroup group;       ///< Optimiser group.
+  bool encoder = false;       ///< Part of the shared encoder (the multiplicity quirk of SPEC 5).
+  int64_t sprite_dim = -1;    ///< Axis indexing the K sprites, or -1 when not per sprite.
+  bool copy_moments = false;  ///< Reassignment copies this tensor's Adam moments (reference).
 };
 
 /// Result of one training forward pass.
@@ -79,7 +79,9 @@ class DtiSprites {
   /// Number of completed epochs.
   int64_t epoch() const { return epoch_; }
   /// Whether sprites are frozen (`epoch < freeze_sprite`).
-  bool sprites_frozen() const { return options_.freeze_sprite > 0 && epoch_ < options_.freeze_sprite; }
+  bool sprites_frozen() const {
+    return options_.freeze_sprite > 0 && epoch_ < options_.freeze_sprite;
+  }
 
   /// Training forward pass on x [B,C,H,W] in [0,1]: BatchNorm in training mode, noise injection,
   /// selection, and the loss with gradient.
@@ -96,7 +98,8 @@ class DtiSprites {
   /// Instance label map [B,H,W] (int64): layer index + 1, 0 = background. With
   /// `reassign_background`, pixels predicted as background go to the layer whose transformed
   /// appearance is closest to the image there (the ARI-FG protocol of SPEC 7).
-  at::Tensor instance_labels(const Decomposition& d, const at::Tensor& x, bool reassign_background) const;
+  at::Tensor instance_labels(const Decomposition& d, const at::Tensor& x,
+                             bool reassign_background) const;
 
   /// Every learnable tensor, each once, with its group and roles.
   std::vector<Parameter> parameters() const;
@@ -132,13 +135,15 @@ class DtiSprites {
   struct Predicted;
   Predicted predict(const at::Tensor& x, bool training);
   at::Tensor sprite_stack(bool training) const;
-  // all: every candidate -> [L,K,B,C',H,W] (possibly a strided view); else the listed items -> [N,C',H,W].
-  at::Tensor transform_items(const at::Tensor& stack, const Predicted& pred, const at::Tensor& sprite_idx,
-                             const at::Tensor& layer_idx, const at::Tensor& batch_idx, bool all) const;
+  // all: every candidate -> [L,K,B,C',H,W] (possibly a strided view); else the listed items ->
+  // [N,C',H,W].
+  at::Tensor transform_items(const at::Tensor& stack, const Predicted& pred,
+                             const at::Tensor& sprite_idx, const at::Tensor& layer_idx,
+                             const at::Tensor& batch_idx, bool all) const;
   at::Tensor transform_backgrounds(const Predicted& pred) const;
   void split_and_noise(const at::Tensor& items, const at::Tensor& noise_rows, at::Tensor* layers,
                        at::Tensor* masks) const;
-  at::Tensor draw_noise() ;
+  at::Tensor draw_noise();
   struct Selection {
     at::Tensor sprites;     // [L,B]
     at::Tensor background;  // [B]
@@ -155,9 +160,9 @@ class DtiSprites {
   int64_t epoch_ = 0;
   at::Device device_{at::kCPU};
   at::Generator generator_;
-  at::Tensor prototype_params_;  // [K_real,C,h,w]
-  at::Tensor mask_params_;       // [K_real,1,h,w]
-  at::Tensor background_params_; // [M,C,H,W]
+  at::Tensor prototype_params_;   // [K_real,C,h,w]
+  at::Tensor mask_params_;        // [K_real,1,h,w]
+  at::Tensor background_params_;  // [M,C,H,W]
   std::unique_ptr<Encoder> encoder_;
   std::vector<std::unique_ptr<TransformationNetwork>> sprite_networks_;  // one per layer
   std::unique_ptr<TransformationNetwork> layer_network_;                 // null when identity

@@ -26,7 +26,8 @@ DtiSprites::Predicted DtiSprites::predict(const at::Tensor& x, bool training) {
   pred.features = encoder_->forward(x, training);  // [B,D]
   const int64_t L = options_.n_objects;
   std::vector<std::vector<at::Tensor>> per_layer;
-  for (const auto& network : sprite_networks_) per_layer.push_back(network->predict(pred.features, epoch_));
+  for (const auto& network : sprite_networks_)
+    per_layer.push_back(network->predict(pred.features, epoch_));
   pred.sprite_betas.resize(sprite_networks_.front()->size());
   for (size_t m = 0; m < pred.sprite_betas.size(); ++m) {
     if (!per_layer[0][m].defined()) continue;
@@ -35,7 +36,8 @@ DtiSprites::Predicted DtiSprites::predict(const at::Tensor& x, bool training) {
     pred.sprite_betas[m] = at::stack(layers);  // [L,K,B,P]
   }
   if (layer_network_) pred.layer_betas = layer_network_->predict(pred.features, epoch_);  // [L,B,P]
-  if (background_network_) pred.background_betas = background_network_->predict(pred.features, epoch_);
+  if (background_network_)
+    pred.background_betas = background_network_->predict(pred.features, epoch_);
   if (occlusion_predictor_) {
     pred.occ = occlusion_from_logits(occlusion_predictor_->forward(pred.features)[0], L);
   } else {
@@ -74,35 +76,39 @@ at::Tensor DtiSprites::transform_items(const at::Tensor& stack, const Predicted&
   const int64_t N = all ? L * K * B : sprite_idx.size(0);
   at::Tensor items, item_row, layer_row;  // items [N,C',h,w]; rows into [L·K·B] and [L·B]
   if (all) {
-    items = stack.unsqueeze(0).unsqueeze(2).expand({L, K, B, stack.size(1), stack.size(2), stack.size(3)})
+    items = stack.unsqueeze(0)
+                .unsqueeze(2)
+                .expand({L, K, B, stack.size(1), stack.size(2), stack.size(3)})
                 .reshape({N, stack.size(1), stack.size(2), stack.size(3)});  // [L·K·B,C',h,w]
   } else {
-    items = stack.index_select(0, sprite_idx);                           // [N,C',h,w]
-    item_row = (layer_idx * K + sprite_idx) * B + batch_idx;             // [N]
-    layer_row = layer_idx * B + batch_idx;                               // [N]
+    items = stack.index_select(0, sprite_idx);                // [N,C',h,w]
+    item_row = (layer_idx * K + sprite_idx) * B + batch_idx;  // [N]
+    layer_row = layer_idx * B + batch_idx;                    // [N]
   }
   std::vector<at::Tensor> sprite_betas(pred.sprite_betas.size());
   for (size_t m = 0; m < sprite_betas.size(); ++m) {
     const auto& beta = pred.sprite_betas[m];
     if (!beta.defined()) continue;
-    auto flat = beta.reshape({L * K * B, beta.size(3)});                 // [L·K·B,P]
-    sprite_betas[m] = all ? flat : flat.index_select(0, item_row);       // [N,P]
+    auto flat = beta.reshape({L * K * B, beta.size(3)});            // [L·K·B,P]
+    sprite_betas[m] = all ? flat : flat.index_select(0, item_row);  // [N,P]
   }
-  auto out = sprite_networks_.front()->apply(items, sprite_betas);      // [N,C',h',w']
-  if (!layer_network_) return all ? out.view({L, K, B, out.size(1), out.size(2), out.size(3)}) : out;
+  auto out = sprite_networks_.front()->apply(items, sprite_betas);  // [N,C',h',w']
+  if (!layer_network_)
+    return all ? out.view({L, K, B, out.size(1), out.size(2), out.size(3)}) : out;
   std::vector<at::Tensor> layer_betas(pred.layer_betas.size());
   for (size_t m = 0; m < layer_betas.size(); ++m) {
     const auto& beta = pred.layer_betas[m];
     if (!beta.defined()) continue;
-    layer_betas[m] = all ? beta.reshape({L * B, beta.size(2)})                 // [L·B,P]
+    layer_betas[m] = all ? beta.reshape({L * B, beta.size(2)})  // [L·B,P]
                          : beta.reshape({L * B, beta.size(2)}).index_select(0, layer_row);
   }
-  if (!all) return layer_network_->apply(out, layer_betas);                   // [N,C',H,W]
+  if (!all) return layer_network_->apply(out, layer_betas);  // [N,C',H,W]
   // The K candidates of a layer share its parameters (golden README note 11): stack them along
   // channels so each grid is computed once and sampled for K·C' channels.
   const int64_t C1 = out.size(1), h = out.size(2), w = out.size(3);
-  auto grouped = out.view({L, K, B, C1, h, w}).permute({0, 2, 1, 3, 4, 5}).reshape({L * B, K * C1, h, w});
-  auto res = layer_network_->apply_grouped(grouped, layer_betas, K);          // [L·B,K·C',H,W]
+  auto grouped =
+      out.view({L, K, B, C1, h, w}).permute({0, 2, 1, 3, 4, 5}).reshape({L * B, K * C1, h, w});
+  auto res = layer_network_->apply_grouped(grouped, layer_betas, K);  // [L·B,K·C',H,W]
   const int64_t H = res.size(2), W = res.size(3);
   // A [L,K,B,C',H,W] view of the [L,B,K,C',H,W] result: no copy (greedy reads strided views).
   return res.view({L, B, K, C1, H, W}).permute({0, 2, 1, 3, 4, 5});
@@ -111,19 +117,20 @@ at::Tensor DtiSprites::transform_items(const at::Tensor& stack, const Predicted&
 at::Tensor DtiSprites::transform_backgrounds(const Predicted& pred) const {
   if (!background_params_.defined()) return {};
   const int64_t M = options_.n_backgrounds, B = pred.batch;
-  auto bkgs = backgrounds();                                             // [M,C,H,W]
+  auto bkgs = backgrounds();  // [M,C,H,W]
   auto items = bkgs.unsqueeze(1).expand({M, B, bkgs.size(1), bkgs.size(2), bkgs.size(3)});
   std::vector<at::Tensor> betas(pred.background_betas.size());
   bool any = false;
   for (size_t m = 0; m < betas.size(); ++m) {
     const auto& beta = pred.background_betas[m];
     if (!beta.defined()) continue;
-    betas[m] = beta.reshape({M * B, beta.size(2)});                      // [M·B,P]
+    betas[m] = beta.reshape({M * B, beta.size(2)});  // [M·B,P]
     any = true;
   }
-  if (!any) return items;                                                // [M,B,C,H,W]
-  auto out = background_network_->apply(items.reshape({M * B, bkgs.size(1), bkgs.size(2), bkgs.size(3)}), betas);
-  return out.view({M, B, out.size(1), out.size(2), out.size(3)});       // [M,B,C,H,W]
+  if (!any) return items;  // [M,B,C,H,W]
+  auto out = background_network_->apply(
+      items.reshape({M * B, bkgs.size(1), bkgs.size(2), bkgs.size(3)}), betas);
+  return out.view({M, B, out.size(1), out.size(2), out.size(3)});  // [M,B,C,H,W]
 }
 
 at::Tensor DtiSprites::draw_noise() {
@@ -159,8 +166,8 @@ DtiSprites::Selection DtiSprites::select(const at::Tensor& x, const at::Tensor& 
     greedy.lambda_empty = options_.lambda_empty_sprite;
     greedy.has_empty_sprite = options_.add_empty_sprite;
     greedy.sprites_frozen = sprites_frozen();
-    auto result = greedy_select(x, layers, masks, backgrounds.defined() ? backgrounds[0] : at::Tensor(),
-                                occ, greedy);
+    auto result = greedy_select(x, layers, masks,
+                                backgrounds.defined() ? backgrounds[0] : at::Tensor(), occ, greedy);
     sel.sprites = result.selection;
     sel.background = at::zeros({B}, x.options().dtype(at::kLong));
     sel.distance = result.distance;
@@ -168,10 +175,10 @@ DtiSprites::Selection DtiSprites::select(const at::Tensor& x, const at::Tensor& 
   }
   // Exhaustive: every combination n = m·K^L + Σ_l k_l·K^(L−1−l); no λ (reference).
   auto all = compose_all(layers, masks, occ, backgrounds, options_.pred_occlusion);  // [B,N,C,H,W]
-  auto dist = (all - x.unsqueeze(1)).pow(2).flatten(2).mean(2);                     // [B,N]
+  auto dist = (all - x.unsqueeze(1)).pow(2).flatten(2).mean(2);                      // [B,N]
   auto best = dist.min(1);
   sel.distance = std::get<0>(best);
-  auto n = std::get<1>(best);                                                        // [B]
+  auto n = std::get<1>(best);  // [B]
   int64_t span = 1;
   for (int64_t l = 0; l < L; ++l) span *= K;
   sel.background = at::div(n, span, "floor");
@@ -190,9 +197,9 @@ at::Tensor DtiSprites::compose_chosen(const at::Tensor& layers, const at::Tensor
                                       const at::Tensor& background, const at::Tensor& occ) const {
   if (!background.defined()) return layered_composition(layers, masks, occ);
   const int64_t B = layers.size(1), H = layers.size(3), W = layers.size(4);
-  auto all_layers = at::cat({background.unsqueeze(0), layers});                         // [L+1,B,C,H,W]
-  auto all_masks = at::cat({at::ones({1, B, 1, H, W}, masks.options()), masks});        // [L+1,B,1,H,W]
-  return layered_composition(all_layers, all_masks, occlusion_with_background(occ));    // [B,C,H,W]
+  auto all_layers = at::cat({background.unsqueeze(0), layers});                   // [L+1,B,C,H,W]
+  auto all_masks = at::cat({at::ones({1, B, 1, H, W}, masks.options()), masks});  // [L+1,B,1,H,W]
+  return layered_composition(all_layers, all_masks, occlusion_with_background(occ));  // [B,C,H,W]
 }
 
 TrainOutput DtiSprites::forward_train(const at::Tensor& x) {
@@ -202,7 +209,7 @@ TrainOutput DtiSprites::forward_train(const at::Tensor& x) {
   auto pred = predict(x, /*training=*/true);
   auto stack = sprite_stack(/*training=*/true);
   at::Tensor noise = options_.inject_noise > 0 ? draw_noise() : at::Tensor();  // [K,1,H,W]
-  auto bkgs = transform_backgrounds(pred);                                      // [M,B,C,H,W]
+  auto bkgs = transform_backgrounds(pred);                                     // [M,B,C,H,W]
 
   Selection sel;
   {
@@ -210,7 +217,8 @@ TrainOutput DtiSprites::forward_train(const at::Tensor& x) {
     at::NoGradGuard no_grad;
     auto items = transform_items(stack, pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
     at::Tensor layers, masks;
-    split_and_noise(items, noise.defined() ? noise.view({1, K, 1, 1, H, W}) : at::Tensor(), &layers, &masks);
+    split_and_noise(items, noise.defined() ? noise.view({1, K, 1, 1, H, W}) : at::Tensor(), &layers,
+                    &masks);
     sel = select(x, layers, masks, bkgs, pred.occ);
   }
 
@@ -221,10 +229,13 @@ TrainOutput DtiSprites::forward_train(const at::Tensor& x) {
   auto sprite_idx = sel.sprites.flatten();                         // [L·B]
   auto items = transform_items(stack, pred, sprite_idx, layer_idx, batch_idx, /*all=*/false);
   at::Tensor layers, masks;
-  split_and_noise(items, noise.defined() ? noise.index_select(0, sprite_idx) : at::Tensor(), &layers, &masks);
+  split_and_noise(items, noise.defined() ? noise.index_select(0, sprite_idx) : at::Tensor(),
+                  &layers, &masks);
   at::Tensor background;
-  if (bkgs.defined()) background = bkgs.index({sel.background, at::arange(B, long_opts)});  // [B,C,H,W]
-  auto recon = compose_chosen(layers.view({L, B, C, H, W}), masks.view({L, B, 1, H, W}), background, pred.occ);
+  if (bkgs.defined())
+    background = bkgs.index({sel.background, at::arange(B, long_opts)});  // [B,C,H,W]
+  auto recon = compose_chosen(layers.view({L, B, C, H, W}), masks.view({L, B, 1, H, W}), background,
+                              pred.occ);
 
   TrainOutput out;
   auto err = (recon - x).pow(2);
@@ -245,20 +256,22 @@ TrainOutput DtiSprites::forward_train_reference(const at::Tensor& x) {
   auto bkgs = transform_backgrounds(pred);
   auto items = transform_items(stack, pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
   at::Tensor layers, masks;
-  split_and_noise(items, noise.defined() ? noise.view({1, K, 1, 1, H, W}) : at::Tensor(), &layers, &masks);
+  split_and_noise(items, noise.defined() ? noise.view({1, K, 1, 1, H, W}) : at::Tensor(), &layers,
+                  &masks);
   auto sel = select(x, layers, masks, bkgs, pred.occ);
   TrainOutput out;
   out.selection = sel.sprites;
   out.background = sel.background;
   if (options_.estimate_minimum) {
     auto resps = at::zeros({L, K, B}, x.options()).scatter_(1, sel.sprites.unsqueeze(1), 1);
-    auto recon = compose_weighted(layers, masks, pred.occ, resps, bkgs.defined() ? bkgs[0] : at::Tensor());
+    auto recon =
+        compose_weighted(layers, masks, pred.occ, resps, bkgs.defined() ? bkgs[0] : at::Tensor());
     auto err = (recon - x).pow(2);
     out.loss = err.mean();
     out.distance = err.detach().flatten(1).mean(1);
   } else {
     auto all = compose_all(layers, masks, pred.occ, bkgs, options_.pred_occlusion);  // [B,N,C,H,W]
-    auto dist = (all - x.unsqueeze(1)).pow(2).flatten(2).mean(2);                   // [B,N]
+    auto dist = (all - x.unsqueeze(1)).pow(2).flatten(2).mean(2);                    // [B,N]
     auto best = std::get<0>(dist.min(1));
     out.loss = best.mean();
     out.distance = best.detach();
@@ -272,7 +285,8 @@ Decomposition DtiSprites::decompose(const at::Tensor& x) {
   const int64_t C = options_.channels, H = options_.image_size[0], W = options_.image_size[1];
   check_shape("decompose", "x", x, {{"B", -1}, {"C", C}, {"H", H}, {"W", W}});
   auto pred = predict(x, /*training=*/false);
-  auto items = transform_items(sprite_stack(false), pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
+  auto items =
+      transform_items(sprite_stack(false), pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
   at::Tensor layers, masks;
   split_and_noise(items, {}, &layers, &masks);
   auto bkgs = transform_backgrounds(pred);
@@ -289,9 +303,9 @@ Decomposition DtiSprites::decompose(const at::Tensor& x) {
   if (bkgs.defined()) d.backgrounds = bkgs.index({sel.background, at::arange(B, long_opts)});
   d.occlusion = pred.occ;
   d.distance = sel.distance;
-  d.reconstruction = compose_chosen(d.layers.clamp(0, 1), d.masks.clamp(0, 1),
-                                    d.backgrounds.defined() ? d.backgrounds.clamp(0, 1) : at::Tensor(),
-                                    d.occlusion);
+  d.reconstruction = compose_chosen(
+      d.layers.clamp(0, 1), d.masks.clamp(0, 1),
+      d.backgrounds.defined() ? d.backgrounds.clamp(0, 1) : at::Tensor(), d.occlusion);
   return d;
 }
 

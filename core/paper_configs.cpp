@@ -6,7 +6,8 @@ namespace dti::core {
 namespace {
 
 // Settings shared by the three multi-object configs (tetro.yml, dsprites_gray.yml, clevr6.yml).
-ModelOptions multi_object(int64_t size, int64_t sprites, int64_t layers, int64_t sprite_size, double std) {
+ModelOptions multi_object(int64_t size, int64_t sprites, int64_t layers, int64_t sprite_size,
+                          double std) {
   ModelOptions o;
   o.image_size = {size, size};
   o.n_sprites = sprites;
@@ -23,7 +24,8 @@ ModelOptions multi_object(int64_t size, int64_t sprites, int64_t layers, int64_t
 }
 
 // Settings shared by the single-object configs (gtsrb8.yml, svhn.yml, horse.yml).
-ModelOptions single_object(int64_t size, int64_t sprites, double std, std::vector<int64_t> curriculum) {
+ModelOptions single_object(int64_t size, int64_t sprites, double std,
+                           std::vector<int64_t> curriculum) {
   ModelOptions o;
   o.image_size = {size, size};
   o.n_sprites = sprites;

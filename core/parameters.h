@@ -11,8 +11,8 @@ namespace dti::core {
 
 /// A tensor with a stable, dotted name ("encoder.layer1.0.conv1.weight").
 struct NamedTensor {
-  std::string name;  ///< Stable name used in checkpoints.
-  at::Tensor tensor; ///< The tensor itself (a handle: in-place updates reach the module).
+  std::string name;   ///< Stable name used in checkpoints.
+  at::Tensor tensor;  ///< The tensor itself (a handle: in-place updates reach the module).
 };
 
 /// A learnable tensor, created on `device` with requires_grad set.

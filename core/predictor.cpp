@@ -57,7 +57,8 @@ std::vector<NamedTensor> PredictorBank::parameters(const std::string& prefix) co
 
 void PredictorBank::copy_instance(int64_t dst, int64_t src) {
   DTI_CHECK(dst >= 0 && dst < count_ && src >= 0 && src < count_,
-            "PredictorBank::copy_instance: indices must be in [0, ", count_, "), got ", dst, " and ", src);
+            "PredictorBank::copy_instance: indices must be in [0, ", count_, "), got ", dst,
+            " and ", src);
   if (dst == src) return;
   at::NoGradGuard no_grad;
   const auto params = parameters("");

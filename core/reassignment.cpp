@@ -12,7 +12,8 @@ ReassignmentPlan plan_reassignment(const std::vector<double>& proportions, bool 
   DTI_CHECK(proportions.size() >= (has_empty_sprite ? 2u : 1u),
             "plan_reassignment: expected one proportion per sprite, got ", proportions.size());
   for (double p : proportions) {
-    DTI_CHECK(std::isfinite(p) && p >= 0, "plan_reassignment: proportions must be finite and >= 0, got ", p);
+    DTI_CHECK(std::isfinite(p) && p >= 0,
+              "plan_reassignment: proportions must be finite and >= 0, got ", p);
   }
   ReassignmentPlan plan;
   plan.proportions = proportions;

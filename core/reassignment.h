@@ -8,9 +8,9 @@ namespace dti::core {
 
 /// What a reassignment check decided.
 struct ReassignmentPlan {
-  std::vector<int64_t> reassigned;   ///< Sprites to restart as copies of `source` (may be empty).
-  int64_t source = -1;               ///< The most used sprite.
-  std::vector<double> proportions;   ///< Usage of each real sprite as compared with the threshold.
+  std::vector<int64_t> reassigned;  ///< Sprites to restart as copies of `source` (may be empty).
+  int64_t source = -1;              ///< The most used sprite.
+  std::vector<double> proportions;  ///< Usage of each real sprite as compared with the threshold.
 };
 
 /// Plans a reassignment from the selection proportions of each sprite since the last check

@@ -28,11 +28,13 @@ void configure_runtime(const RuntimeOptions& options) {
   int threads = options.threads;
   if (threads <= 0) {
     const char* env = std::getenv("OMP_NUM_THREADS");
-    threads = env != nullptr && std::atoi(env) > 0 ? std::atoi(env)
-                                                    : static_cast<int>(std::thread::hardware_concurrency());
+    threads = env != nullptr && std::atoi(env) > 0
+                  ? std::atoi(env)
+                  : static_cast<int>(std::thread::hardware_concurrency());
   }
   if (threads > 0) at::set_num_threads(threads);
-  if (auto set = openblas_setter(); set != nullptr && options.blas_threads > 0) set(options.blas_threads);
+  if (auto set = openblas_setter(); set != nullptr && options.blas_threads > 0)
+    set(options.blas_threads);
   if (options.keep_freed_memory) {
     // glibc serves blocks above M_MMAP_THRESHOLD with a fresh mmap and unmaps them when freed:
     // every training step would fault its activations in again (PERF.md). Serving them from the

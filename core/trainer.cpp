@@ -44,10 +44,11 @@ EncoderUpdate parse_encoder_update(const std::string& name) {
 
 void TrainerOptions::validate() const {
   DTI_CHECK(lr > 0, "lr must be > 0, got ", lr);
-  DTI_CHECK(sprite_weight_decay >= 0 && network_weight_decay >= 0, "weight decays must be >= 0, got ",
-            sprite_weight_decay, " and ", network_weight_decay);
+  DTI_CHECK(sprite_weight_decay >= 0 && network_weight_decay >= 0,
+            "weight decays must be >= 0, got ", sprite_weight_decay, " and ", network_weight_decay);
   DTI_CHECK(gamma.size() == 1 || gamma.size() == 2,
-            "scheduler gamma must be one factor or two (sprites, networks), got ", gamma.size(), " values");
+            "scheduler gamma must be one factor or two (sprites, networks), got ", gamma.size(),
+            " values");
   for (double g : gamma) DTI_CHECK(g > 0, "scheduler gamma must be > 0, got ", g);
   for (size_t i = 0; i < milestones.size(); ++i) {
     DTI_CHECK(milestones[i] > 0 && (i == 0 || milestones[i] >= milestones[i - 1]),
@@ -55,9 +56,11 @@ void TrainerOptions::validate() const {
   }
   DTI_CHECK(n_epochs >= 1, "n_epoches must be >= 1, got ", n_epochs);
   DTI_CHECK(max_iterations >= 0, "max_iterations must be >= 0, got ", max_iterations);
-  DTI_CHECK(check_cluster_interval >= 1, "check_cluster_interval must be >= 1, got ", check_cluster_interval);
+  DTI_CHECK(check_cluster_interval >= 1, "check_cluster_interval must be >= 1, got ",
+            check_cluster_interval);
   DTI_CHECK(log_interval >= 1, "train_stat_interval must be >= 1, got ", log_interval);
-  DTI_CHECK(checkpoint_interval >= 0, "checkpoint_interval must be >= 0, got ", checkpoint_interval);
+  DTI_CHECK(checkpoint_interval >= 0, "checkpoint_interval must be >= 0, got ",
+            checkpoint_interval);
 }
 
 double peak_rss_mb() {
@@ -77,11 +80,12 @@ Trainer::Trainer(DtiSprites& model, TrainerOptions options, uint64_t seed)
   const int64_t repeats =
       options_.encoder_update == EncoderUpdate::kReference ? model.encoder_multiplicity() : 1;
   for (const auto& p : parameters_) {
-    params.push_back({p.name, p.tensor, p.group == ParameterGroup::kSprites ? 0u : 1u,
-                      p.encoder ? repeats : 1});
+    params.push_back(
+        {p.name, p.tensor, p.group == ParameterGroup::kSprites ? 0u : 1u, p.encoder ? repeats : 1});
   }
-  adam_ = std::make_unique<Adam>(params, std::vector<AdamGroup>{{options_.lr, options_.sprite_weight_decay},
-                                                                 {options_.lr, options_.network_weight_decay}});
+  adam_ = std::make_unique<Adam>(
+      params, std::vector<AdamGroup>{{options_.lr, options_.sprite_weight_decay},
+                                     {options_.lr, options_.network_weight_decay}});
   usage_sum_ = at::zeros({model.num_layers(), model.num_sprites()}, at::kDouble);
   report_usage_ = at::zeros({model.num_sprites()}, at::kDouble);
 }
@@ -107,12 +111,14 @@ void Trainer::step_once(const at::Tensor& images) {
   auto out = model_.forward_train(images);
   const double loss = out.loss.item<double>();
   if (!std::isfinite(loss)) {
-    std::string last = checkpoint_path_.empty() || last_checkpoint_iteration_ < 0
-                           ? "none written yet"
-                           : checkpoint_path_ + " (iteration " + std::to_string(last_checkpoint_iteration_) + ")";
+    std::string last =
+        checkpoint_path_.empty() || last_checkpoint_iteration_ < 0
+            ? "none written yet"
+            : checkpoint_path_ + " (iteration " + std::to_string(last_checkpoint_iteration_) + ")";
     throw Error("training stopped at iteration " + std::to_string(iteration_ + 1) + " (epoch " +
-                std::to_string(epoch_) + "): the loss is " + (std::isnan(loss) ? "NaN" : "infinite") +
-                "; last good checkpoint: " + last + ". Lower the learning rate or check the data.");
+                std::to_string(epoch_) + "): the loss is " +
+                (std::isnan(loss) ? "NaN" : "infinite") + "; last good checkpoint: " + last +
+                ". Lower the learning rate or check the data.");
   }
   out.loss.backward();
   adam_->step();
@@ -147,7 +153,8 @@ void Trainer::check_clusters() {
   for (int64_t dst : plan.reassigned) {
     model_.restart_sprite_from(dst, plan.source);
     for (size_t i = 0; i < parameters_.size(); ++i) {
-      if (parameters_[i].copy_moments) adam_->copy_state_slice(i, parameters_[i].sprite_dim, dst, plan.source);
+      if (parameters_[i].copy_moments)
+        adam_->copy_state_slice(i, parameters_[i].sprite_dim, dst, plan.source);
     }
   }
   model_.restart_sprite_from(plan.source, plan.source);  // the source gets fresh noise too
@@ -163,7 +170,8 @@ void Trainer::report(int64_t total_iterations, double elapsed) {
   p.n_epochs = options_.n_epochs;
   p.loss = report_loss_ / static_cast<double>(report_count_);
   p.images_per_second = elapsed > 0 ? static_cast<double>(report_images_) / elapsed : 0;
-  const double iterations_per_second = elapsed > 0 ? static_cast<double>(report_count_) / elapsed : 0;
+  const double iterations_per_second =
+      elapsed > 0 ? static_cast<double>(report_count_) / elapsed : 0;
   p.seconds_left = iterations_per_second > 0
                        ? static_cast<double>(total_iterations - iteration_) / iterations_per_second
                        : 0;
@@ -180,7 +188,8 @@ void Trainer::report(int64_t total_iterations, double elapsed) {
 TrainResult Trainer::train(BatchSource& source) {
   using clock = std::chrono::steady_clock;
   const int64_t per_epoch = source.batches_per_epoch();
-  DTI_CHECK(per_epoch > 0, "training data has no batch: the dataset is empty or smaller than a batch");
+  DTI_CHECK(per_epoch > 0,
+            "training data has no batch: the dataset is empty or smaller than a batch");
   int64_t total = options_.n_epochs * per_epoch;
   if (options_.max_iterations > 0) total = std::min(total, options_.max_iterations);
   source.seek(epoch_, batch_);
@@ -224,11 +233,13 @@ TrainResult Trainer::train(BatchSource& source) {
   TrainResult result;
   result.iterations = iteration_;
   // The last complete epoch's mean loss; a run shorter than one epoch reports its partial mean.
-  result.final_loss = std::isnan(last_epoch_loss_)
-                          ? epoch_loss_ / static_cast<double>(std::max<int64_t>(epoch_loss_count_, 1))
-                          : last_epoch_loss_;
+  result.final_loss =
+      std::isnan(last_epoch_loss_)
+          ? epoch_loss_ / static_cast<double>(std::max<int64_t>(epoch_loss_count_, 1))
+          : last_epoch_loss_;
   result.seconds = std::chrono::duration<double>(end - start).count();
-  result.images_per_second = result.seconds > 0 && iteration_ > first_iteration ? images / result.seconds : 0;
+  result.images_per_second =
+      result.seconds > 0 && iteration_ > first_iteration ? images / result.seconds : 0;
   result.peak_rss_mb = peak_rss_mb();
   return result;
 }
@@ -257,8 +268,8 @@ void Trainer::save(const std::string& path) const {
 void Trainer::resume(const std::string& path) {
   auto ck = load_checkpoint(path);
   DTI_CHECK(ck.metadata.count("kind") && ck.meta("kind") == kCheckpointKind, "checkpoint ", path,
-            " was not written by the trainer (kind '", ck.metadata.count("kind") ? ck.meta("kind") : "",
-            "'); cannot resume from it");
+            " was not written by the trainer (kind '",
+            ck.metadata.count("kind") ? ck.meta("kind") : "", "'); cannot resume from it");
   copy_named(ck, model_tensors(model_));
   std::vector<NamedTensor> adam_state;
   for (const auto& t : ck.tensors) {

@@ -79,24 +79,25 @@ struct TrainProgress {
   double images_per_second = 0;  ///< Throughput since the last report.
   double seconds_left = 0;       ///< Estimate for the rest of the run.
   std::vector<double> lr;        ///< Learning rate per group.
-  std::vector<double> sprite_usage;  ///< Share of selections per sprite (all layers) since the last report.
+  std::vector<double>
+      sprite_usage;  ///< Share of selections per sprite (all layers) since the last report.
 };
 
 /// A reassignment that took place.
 struct ReassignmentEvent {
-  int64_t iteration = 0;             ///< When.
-  int64_t layer = 0;                 ///< Layer whose proportions were used.
-  int64_t source = -1;               ///< Most used sprite.
-  std::vector<int64_t> reassigned;   ///< Restarted sprites.
+  int64_t iteration = 0;            ///< When.
+  int64_t layer = 0;                ///< Layer whose proportions were used.
+  int64_t source = -1;              ///< Most used sprite.
+  std::vector<int64_t> reassigned;  ///< Restarted sprites.
 };
 
 /// Summary of a finished training.
 struct TrainResult {
-  int64_t iterations = 0;           ///< Iterations done in total (resumed ones included).
-  double final_loss = 0;            ///< Mean training loss over the last epoch's iterations.
-  double images_per_second = 0;     ///< Throughput of this process's iterations.
-  double seconds = 0;               ///< Wall time of this process's iterations.
-  double peak_rss_mb = 0;           ///< Peak resident memory of the process.
+  int64_t iterations = 0;        ///< Iterations done in total (resumed ones included).
+  double final_loss = 0;         ///< Mean training loss over the last epoch's iterations.
+  double images_per_second = 0;  ///< Throughput of this process's iterations.
+  double seconds = 0;            ///< Wall time of this process's iterations.
+  double peak_rss_mb = 0;        ///< Peak resident memory of the process.
 };
 
 /// Trains a model; never owns it.
@@ -106,9 +107,13 @@ class Trainer {
   Trainer(DtiSprites& model, TrainerOptions options, uint64_t seed);
 
   /// Called every log_interval iterations and at the end.
-  void on_progress(std::function<void(const TrainProgress&)> callback) { progress_cb_ = std::move(callback); }
+  void on_progress(std::function<void(const TrainProgress&)> callback) {
+    progress_cb_ = std::move(callback);
+  }
   /// Called after each reassignment.
-  void on_reassignment(std::function<void(const ReassignmentEvent&)> callback) { reassign_cb_ = std::move(callback); }
+  void on_reassignment(std::function<void(const ReassignmentEvent&)> callback) {
+    reassign_cb_ = std::move(callback);
+  }
   /// Writes checkpoints to `path` (every checkpoint_interval iterations and at the end);
   /// `metadata` is stored with them (configuration, versions).
   void set_checkpoint(const std::string& path, std::map<std::string, std::string> metadata = {});
@@ -144,9 +149,9 @@ class Trainer {
 
   // Position: the next batch to run is (epoch_, batch_); iteration_ counts the ones done.
   int64_t epoch_ = 0, batch_ = 0, iteration_ = 0, last_checkpoint_iteration_ = -1;
-  at::Tensor usage_sum_;       // [L,K] sum of per-iteration selection shares since the last check
+  at::Tensor usage_sum_;  // [L,K] sum of per-iteration selection shares since the last check
   int64_t usage_count_ = 0;
-  at::Tensor report_usage_;    // [K] since the last report
+  at::Tensor report_usage_;  // [K] since the last report
   double report_loss_ = 0;
   int64_t report_count_ = 0, report_images_ = 0;
   double epoch_loss_ = 0;

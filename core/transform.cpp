@@ -11,14 +11,14 @@ namespace {
 
 const std::vector<std::pair<std::string, TransformKind>>& aliases() {
   static const std::vector<std::pair<std::string, TransformKind>> table = {
-      {"identity", TransformKind::kIdentity},    {"id", TransformKind::kIdentity},
-      {"color", TransformKind::kColor},          {"col", TransformKind::kColor},
-      {"position", TransformKind::kPosition},    {"pos", TransformKind::kPosition},
+      {"identity", TransformKind::kIdentity},     {"id", TransformKind::kIdentity},
+      {"color", TransformKind::kColor},           {"col", TransformKind::kColor},
+      {"position", TransformKind::kPosition},     {"pos", TransformKind::kPosition},
       {"similarity", TransformKind::kSimilarity}, {"sim", TransformKind::kSimilarity},
-      {"affine", TransformKind::kAffine},        {"aff", TransformKind::kAffine},
+      {"affine", TransformKind::kAffine},         {"aff", TransformKind::kAffine},
       {"projective", TransformKind::kProjective}, {"proj", TransformKind::kProjective},
       {"homography", TransformKind::kProjective}, {"tps", TransformKind::kTps},
-      {"thinplatespline", TransformKind::kTps},  {"morphological", TransformKind::kMorphological},
+      {"thinplatespline", TransformKind::kTps},   {"morphological", TransformKind::kMorphological},
       {"morpho", TransformKind::kMorphological},
   };
   return table;
@@ -28,14 +28,22 @@ const std::vector<std::pair<std::string, TransformKind>>& aliases() {
 
 std::string to_string(TransformKind kind) {
   switch (kind) {
-    case TransformKind::kIdentity: return "identity";
-    case TransformKind::kColor: return "color";
-    case TransformKind::kPosition: return "position";
-    case TransformKind::kSimilarity: return "similarity";
-    case TransformKind::kAffine: return "affine";
-    case TransformKind::kProjective: return "projective";
-    case TransformKind::kTps: return "tps";
-    case TransformKind::kMorphological: return "morphological";
+    case TransformKind::kIdentity:
+      return "identity";
+    case TransformKind::kColor:
+      return "color";
+    case TransformKind::kPosition:
+      return "position";
+    case TransformKind::kSimilarity:
+      return "similarity";
+    case TransformKind::kAffine:
+      return "affine";
+    case TransformKind::kProjective:
+      return "projective";
+    case TransformKind::kTps:
+      return "tps";
+    case TransformKind::kMorphological:
+      return "morphological";
   }
   return "unknown";
 }
@@ -50,7 +58,8 @@ TransformKind parse_transform_kind(const std::string& name) {
 }
 
 std::vector<TransformKind> parse_transform_sequence(const std::string& name) {
-  DTI_CHECK(!name.empty(), "empty transformation sequence name; expected e.g. color_projective_tps");
+  DTI_CHECK(!name.empty(),
+            "empty transformation sequence name; expected e.g. color_projective_tps");
   std::vector<TransformKind> kinds;
   std::stringstream in(name);
   std::string part;
@@ -70,21 +79,28 @@ bool is_spatial(TransformKind kind) {
          kind == TransformKind::kTps;
 }
 
-std::unique_ptr<TransformModule> make_transform(TransformKind kind, const TransformOptions& options) {
+std::unique_ptr<TransformModule> make_transform(TransformKind kind,
+                                                const TransformOptions& options) {
   const bool needs_size = kind == TransformKind::kPosition || kind == TransformKind::kSimilarity ||
                           kind == TransformKind::kAffine || kind == TransformKind::kTps;
-  DTI_CHECK(!needs_size || (options.out_size[0] > 0 && options.out_size[1] > 0),
-            "transformation '", to_string(kind), "' needs an output size > 0, got ",
-            options.out_size[0], "x", options.out_size[1]);
+  DTI_CHECK(!needs_size || (options.out_size[0] > 0 && options.out_size[1] > 0), "transformation '",
+            to_string(kind), "' needs an output size > 0, got ", options.out_size[0], "x",
+            options.out_size[1]);
   switch (kind) {
-    case TransformKind::kIdentity: return std::make_unique<IdentityTransform>();
-    case TransformKind::kColor: return std::make_unique<ColorTransform>(options);
+    case TransformKind::kIdentity:
+      return std::make_unique<IdentityTransform>();
+    case TransformKind::kColor:
+      return std::make_unique<ColorTransform>(options);
     case TransformKind::kPosition:
     case TransformKind::kSimilarity:
-    case TransformKind::kAffine: return std::make_unique<AffineFamilyTransform>(kind, options);
-    case TransformKind::kProjective: return std::make_unique<ProjectiveTransform>(options);
-    case TransformKind::kTps: return std::make_unique<TpsTransform>(options);
-    case TransformKind::kMorphological: return std::make_unique<MorphologicalTransform>(options);
+    case TransformKind::kAffine:
+      return std::make_unique<AffineFamilyTransform>(kind, options);
+    case TransformKind::kProjective:
+      return std::make_unique<ProjectiveTransform>(options);
+    case TransformKind::kTps:
+      return std::make_unique<TpsTransform>(options);
+    case TransformKind::kMorphological:
+      return std::make_unique<MorphologicalTransform>(options);
   }
   throw Error("make_transform: unhandled kind");
 }

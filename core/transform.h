@@ -13,7 +13,16 @@
 namespace dti::core {
 
 /// The kinds of transformation module.
-enum class TransformKind { kIdentity, kColor, kPosition, kSimilarity, kAffine, kProjective, kTps, kMorphological };
+enum class TransformKind {
+  kIdentity,
+  kColor,
+  kPosition,
+  kSimilarity,
+  kAffine,
+  kProjective,
+  kTps,
+  kMorphological
+};
 
 /// Canonical name of a kind ("color", "tps", ...).
 std::string to_string(TransformKind kind);
@@ -25,7 +34,8 @@ TransformKind parse_transform_kind(const std::string& name);
 /// Parses a sequence name such as "color_projective_tps" into its kinds, in order.
 std::vector<TransformKind> parse_transform_sequence(const std::string& name);
 
-/// Whether a kind resamples pixels with grid_sample (position, similarity, affine, projective, tps).
+/// Whether a kind resamples pixels with grid_sample (position, similarity, affine, projective,
+/// tps).
 bool is_spatial(TransformKind kind);
 
 /// Padding of spatial modules outside the input: zeros (sprites) or border (backgrounds).
@@ -57,7 +67,8 @@ class TransformModule {
   virtual at::Tensor apply(const at::Tensor& x, const at::Tensor& beta) const = 0;
   /// Applies the module to G images stacked along channels, x [N,G·C,h,w], all with the same
   /// parameters beta [N,P]. Modules that treat channels alike (all but colour) just apply().
-  virtual at::Tensor apply_grouped(const at::Tensor& x, const at::Tensor& beta, int64_t groups) const {
+  virtual at::Tensor apply_grouped(const at::Tensor& x, const at::Tensor& beta,
+                                   int64_t groups) const {
     return apply(x, beta);
   }
   /// Moves precomputed buffers (TPS matrices) to `device`.
@@ -65,7 +76,8 @@ class TransformModule {
 };
 
 /// Creates a module of `kind` with `options` (validated: spatial modules need an output size).
-std::unique_ptr<TransformModule> make_transform(TransformKind kind, const TransformOptions& options);
+std::unique_ptr<TransformModule> make_transform(TransformKind kind,
+                                                const TransformOptions& options);
 
 /// Thin-plate-spline sampling grid of the reference TPSGrid: for output locations on
 /// linspace(−1,1) (H×W) and a g×g target grid, grid = repr · K⁻¹ · [source; 0].

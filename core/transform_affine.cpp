@@ -7,9 +7,12 @@ AffineFamilyTransform::AffineFamilyTransform(TransformKind kind, const Transform
 
 int64_t AffineFamilyTransform::num_parameters() const {
   switch (kind_) {
-    case TransformKind::kPosition: return 3;
-    case TransformKind::kSimilarity: return 4;
-    default: return 6;
+    case TransformKind::kPosition:
+      return 3;
+    case TransformKind::kSimilarity:
+      return 4;
+    default:
+      return 6;
   }
 }
 
@@ -17,7 +20,7 @@ at::Tensor AffineFamilyTransform::theta(const at::Tensor& beta) const {
   const int64_t N = beta.size(0);
   if (kind_ == TransformKind::kAffine) {
     auto eye = at::eye(2, 3, beta.options()).unsqueeze(0);  // [1,2,3]
-    return beta.view({N, 2, 3}) + eye;                       // [N,2,3]
+    return beta.view({N, 2, 3}) + eye;                      // [N,2,3]
   }
   auto zero = at::zeros({N}, beta.options());
   at::Tensor row0, row1;
@@ -39,7 +42,7 @@ at::Tensor affine_grid(const at::Tensor& theta, int64_t height, int64_t width) {
   // [N,H·W,3] base grid by θ with a batched product of tiny matrices, which is slow on the CPU.
   const int64_t N = theta.size(0);
   auto opts = theta.options();
-  auto xs = (at::arange(width, opts) * 2 + 1) / static_cast<double>(width) - 1;    // pixel centres
+  auto xs = (at::arange(width, opts) * 2 + 1) / static_cast<double>(width) - 1;  // pixel centres
   auto ys = (at::arange(height, opts) * 2 + 1) / static_cast<double>(height) - 1;
   auto t = theta.view({N, 6, 1, 1});
   auto x = xs.view({1, 1, width}), y = ys.view({1, height, 1});

@@ -21,7 +21,8 @@ class ColorTransform final : public TransformModule {
   TransformKind kind() const override { return TransformKind::kColor; }
   int64_t num_parameters() const override { return 2 * color_channels_; }
   at::Tensor apply(const at::Tensor& x, const at::Tensor& beta) const override;
-  at::Tensor apply_grouped(const at::Tensor& x, const at::Tensor& beta, int64_t groups) const override;
+  at::Tensor apply_grouped(const at::Tensor& x, const at::Tensor& beta,
+                           int64_t groups) const override;
 
  private:
   int64_t color_channels_;
@@ -94,6 +95,7 @@ at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode 
                        bool align_corners);
 
 /// Checks the common argument shapes of a module: x [N,C,h,w], beta [N,P].
-void check_transform_args(const char* module, const at::Tensor& x, const at::Tensor& beta, int64_t P);
+void check_transform_args(const char* module, const at::Tensor& x, const at::Tensor& beta,
+                          int64_t P);
 
 }  // namespace dti::core

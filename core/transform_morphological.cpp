@@ -17,14 +17,14 @@ at::Tensor MorphologicalTransform::apply(const at::Tensor& x, const at::Tensor& 
   auto offset = at::full({1 + k2}, -5.0, beta.options());
   offset[0] = 0;
   offset[1 + k2 / 2] = 5;
-  auto params = beta + offset;                                               // [N,1+k²]
-  auto alpha = params.narrow(1, 0, 1).view({N, 1, 1, 1});                    // [N,1,1,1]
-  auto kernel = at::sigmoid(params.narrow(1, 1, k2)).view({N, 1, k2, 1});    // [N,1,k²,1]
+  auto params = beta + offset;                                             // [N,1+k²]
+  auto alpha = params.narrow(1, 0, 1).view({N, 1, 1, 1});                  // [N,1,1,1]
+  auto kernel = at::sigmoid(params.narrow(1, 1, k2)).view({N, 1, k2, 1});  // [N,1,k²,1]
   // Every channel of an item uses the item's α and kernel (the reference only supports C == 1
   // or N == 1; this is the same formula for any shape).
   auto patches = at::im2col(x, {k, k}, {1, 1}, {pad, pad}, {1, 1}).view({N, C, k2, H * W});
-  auto weights = at::exp(alpha * patches) * kernel;                          // [N,C,k²,HW]
-  auto out = (patches * weights).sum(2) / weights.sum(2);                    // [N,C,HW]
+  auto weights = at::exp(alpha * patches) * kernel;        // [N,C,k²,HW]
+  auto out = (patches * weights).sum(2) / weights.sum(2);  // [N,C,HW]
   return out.view({N, C, H, W});
 }
 

@@ -12,7 +12,7 @@ at::Tensor ProjectiveTransform::apply(const at::Tensor& x, const at::Tensor& bet
   // Hm·(x,y,1), written with broadcasting instead of N tiny matrix products.
   auto px = at::linspace(-1, 1, W, beta.options()).view({1, 1, W});
   auto py = at::linspace(-1, 1, H, beta.options()).view({1, H, 1});
-  auto u = h.select(1, 0) * px + h.select(1, 1) * py + h.select(1, 2);          // [N,H,W]
+  auto u = h.select(1, 0) * px + h.select(1, 1) * py + h.select(1, 2);  // [N,H,W]
   auto v = h.select(1, 3) * px + h.select(1, 4) * py + h.select(1, 5);
   auto w = (h.select(1, 6) * px + h.select(1, 7) * py + h.select(1, 8)).unsqueeze(-1);  // [N,H,W,1]
   // Homogeneous division, skipped where |w| ≤ 1e-8 (kornia's convert_points_from_homogeneous);
@@ -20,7 +20,7 @@ at::Tensor ProjectiveTransform::apply(const at::Tensor& x, const at::Tensor& bet
   auto divide = w.abs() > 1e-8;
   auto safe_w = at::where(divide, w, at::ones_like(w));
   auto scale = at::where(divide, 1 / safe_w, at::ones_like(w));
-  auto grid = at::stack({u, v}, -1) * scale;                                   // [N,H,W,2]
+  auto grid = at::stack({u, v}, -1) * scale;  // [N,H,W,2]
   return sample_grid(x, grid, options_.padding, /*align_corners=*/true);
 }
 

@@ -8,11 +8,12 @@ void TransformationNetworkOptions::validate(const std::string& what) const {
   const auto kinds = parse_transform_sequence(sequence);
   DTI_CHECK(count > 0, what, ": expected at least one instance, got ", count);
   if (curriculum.empty()) return;
-  DTI_CHECK(curriculum.size() + 1 == kinds.size(), what, ": curriculum for '", sequence,
-            "' needs ", kinds.size() - 1, " milestone(s) (one per module after the first), got ",
+  DTI_CHECK(curriculum.size() + 1 == kinds.size(), what, ": curriculum for '", sequence, "' needs ",
+            kinds.size() - 1, " milestone(s) (one per module after the first), got ",
             curriculum.size());
   for (size_t i = 0; i < curriculum.size(); ++i) {
-    DTI_CHECK(curriculum[i] >= 0, what, ": curriculum milestones must be >= 0, got ", curriculum[i]);
+    DTI_CHECK(curriculum[i] >= 0, what, ": curriculum milestones must be >= 0, got ",
+              curriculum[i]);
     DTI_CHECK(i == 0 || curriculum[i] >= curriculum[i - 1], what,
               ": curriculum milestones must not decrease, got ", curriculum[i - 1], " then ",
               curriculum[i]);
@@ -28,7 +29,8 @@ TransformationNetwork::TransformationNetwork(const TransformationNetworkOptions&
     const int64_t P = modules_.back()->num_parameters();
     if (P > 0) {
       identity_ = false;
-      predictors_.push_back(std::make_unique<PredictorBank>(options.count, options.features, P, generator));
+      predictors_.push_back(
+          std::make_unique<PredictorBank>(options.count, options.features, P, generator));
     } else {
       predictors_.push_back(nullptr);
     }
@@ -47,15 +49,18 @@ bool TransformationNetwork::any_active(int64_t epoch) const {
   return false;
 }
 
-std::vector<at::Tensor> TransformationNetwork::predict(const at::Tensor& features, int64_t epoch) const {
+std::vector<at::Tensor> TransformationNetwork::predict(const at::Tensor& features,
+                                                       int64_t epoch) const {
   std::vector<at::Tensor> betas(modules_.size());
   for (size_t i = 0; i < modules_.size(); ++i) {
-    if (predictors_[i] && active(i, epoch)) betas[i] = predictors_[i]->forward(features);  // [G,B,P]
+    if (predictors_[i] && active(i, epoch))
+      betas[i] = predictors_[i]->forward(features);  // [G,B,P]
   }
   return betas;
 }
 
-at::Tensor TransformationNetwork::apply(const at::Tensor& x, const std::vector<at::Tensor>& betas) const {
+at::Tensor TransformationNetwork::apply(const at::Tensor& x,
+                                        const std::vector<at::Tensor>& betas) const {
   at::Tensor out = x;
   for (size_t i = 0; i < modules_.size() && i < betas.size(); ++i) {
     if (betas[i].defined()) out = modules_[i]->apply(out, betas[i]);
@@ -63,7 +68,8 @@ at::Tensor TransformationNetwork::apply(const at::Tensor& x, const std::vector<a
   return out;
 }
 
-at::Tensor TransformationNetwork::apply_grouped(const at::Tensor& x, const std::vector<at::Tensor>& betas,
+at::Tensor TransformationNetwork::apply_grouped(const at::Tensor& x,
+                                                const std::vector<at::Tensor>& betas,
                                                 int64_t groups) const {
   at::Tensor out = x;
   for (size_t i = 0; i < modules_.size() && i < betas.size(); ++i) {
@@ -76,7 +82,8 @@ std::vector<NamedTensor> TransformationNetwork::parameters(const std::string& pr
   std::vector<NamedTensor> out;
   for (size_t i = 0; i < modules_.size(); ++i) {
     if (!predictors_[i]) continue;
-    const std::string name = prefix + "." + std::to_string(i) + "_" + to_string(modules_[i]->kind());
+    const std::string name =
+        prefix + "." + std::to_string(i) + "_" + to_string(modules_[i]->kind());
     for (auto& p : predictors_[i]->parameters(name)) out.push_back(p);
   }
   return out;

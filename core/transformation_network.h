@@ -55,7 +55,8 @@ class TransformationNetwork {
   at::Tensor apply(const at::Tensor& x, const std::vector<at::Tensor>& betas) const;
 
   /// Same as apply() for G images stacked along channels, x [N,G·C,h,w], sharing betas[m] [N,P].
-  at::Tensor apply_grouped(const at::Tensor& x, const std::vector<at::Tensor>& betas, int64_t groups) const;
+  at::Tensor apply_grouped(const at::Tensor& x, const std::vector<at::Tensor>& betas,
+                           int64_t groups) const;
   /// Predictor tensors named `<prefix>.<module index>_<kind>.w1`, ...
   std::vector<NamedTensor> parameters(const std::string& prefix) const;
   /// For each tensor of parameters(), the axis that indexes the G instances.

@@ -40,7 +40,8 @@ const char* kCommands =
     "  table1 ... table5, fig8, fig9  run an experiment over seeds and print it beside the paper\n"
     "  train --config FILE          train and evaluate one configuration\n"
     "  eval --checkpoint FILE       evaluate a checkpoint written by a run\n"
-    "  report                       render tables and HTML reports from the store; import benchmarks\n"
+    "  report                       render tables and HTML reports from the store; import "
+    "benchmarks\n"
     "  data generate|convert|inspect  make and check dataset files\n";
 
 std::vector<std::string> command_names() {
@@ -51,16 +52,20 @@ std::vector<std::string> command_names() {
 
 po::options_description common_options(RunnerOptions& o, std::vector<std::string>& overrides) {
   po::options_description d("options");
-  d.add_options()
-      ("help,h", "show this help")
-      ("preset", po::value(&o.preset)->default_value("paper"), "paper (SPEC 6), quick (one GPU, < 1 h per run) or smoke (seconds on a CPU)")
-      ("device", po::value(&o.device)->default_value("cpu"), "cpu, cuda or cuda:<index>")
-      ("data-dir", po::value(&o.data_dir)->default_value("data"), "dataset files (generated ones are made here)")
-      ("out", po::value(&o.out_dir)->default_value("out"), "checkpoints, images, tables and reports")
-      ("db", po::value(&o.db_path), "results store (default <out>/results.sqlite)")
-      ("threads", po::value(&o.threads)->default_value(0), "LibTorch threads (0 = every logical CPU)")
-      ("set", po::value(&overrides)->composing(), "override a config key, e.g. --set training.optimizer.lr=1e-3 (repeatable)")
-      ("quiet", po::bool_switch(&o.quiet), "fewer progress lines");
+  d.add_options()("help,h", "show this help")(
+      "preset", po::value(&o.preset)->default_value("paper"),
+      "paper (SPEC 6), quick (one GPU, < 1 h per run) or smoke (seconds on a CPU)")(
+      "device", po::value(&o.device)->default_value("cpu"), "cpu, cuda or cuda:<index>")(
+      "data-dir", po::value(&o.data_dir)->default_value("data"),
+      "dataset files (generated ones are made here)")("out",
+                                                      po::value(&o.out_dir)->default_value("out"),
+                                                      "checkpoints, images, tables and reports")(
+      "db", po::value(&o.db_path), "results store (default <out>/results.sqlite)")(
+      "threads", po::value(&o.threads)->default_value(0),
+      "LibTorch threads (0 = every logical CPU)")(
+      "set", po::value(&overrides)->composing(),
+      "override a config key, e.g. --set training.optimizer.lr=1e-3 (repeatable)")(
+      "quiet", po::bool_switch(&o.quiet), "fewer progress lines");
   return d;
 }
 
@@ -76,7 +81,8 @@ void parse(int argc, char** argv, const po::options_description& desc, po::varia
   }
 }
 
-void check_choice(const std::string& what, const std::string& value, const std::vector<std::string>& valid) {
+void check_choice(const std::string& what, const std::string& value,
+                  const std::vector<std::string>& valid) {
   if (std::find(valid.begin(), valid.end(), value) == valid.end()) {
     throw UsageError(what + ": unknown value '" + value + "'; valid: " + join(valid));
   }
@@ -85,7 +91,8 @@ void check_choice(const std::string& what, const std::string& value, const std::
 void check_common(const RunnerOptions& o) {
   check_choice("--preset", o.preset, preset_names());
   const bool device_ok = o.device == "cpu" || o.device == "cuda" || o.device.rfind("cuda:", 0) == 0;
-  if (!device_ok) throw UsageError("--device: unknown value '" + o.device + "'; valid: cpu, cuda, cuda:<index>");
+  if (!device_ok)
+    throw UsageError("--device: unknown value '" + o.device + "'; valid: cpu, cuda, cuda:<index>");
   if (o.threads < 0) throw UsageError("--threads must be >= 0");
 }
 
@@ -98,7 +105,8 @@ std::vector<int64_t> parse_seeds(const std::string& text, int default_count) {
   try {
     if (text.find(',') == std::string::npos) {
       const int n = std::stoi(text);
-      if (n < 1) throw UsageError("--seeds: expected a count >= 1 or a list such as 0,3,7, got " + text);
+      if (n < 1)
+        throw UsageError("--seeds: expected a count >= 1 or a list such as 0,3,7, got " + text);
       for (int i = 0; i < n; ++i) seeds.push_back(i);
     } else {
       std::stringstream in(text);
@@ -106,7 +114,8 @@ std::vector<int64_t> parse_seeds(const std::string& text, int default_count) {
       while (std::getline(in, part, ',')) seeds.push_back(std::stoll(part));
     }
   } catch (const std::invalid_argument&) {
-    throw UsageError("--seeds: expected a count or a comma-separated list of seeds, got '" + text + "'");
+    throw UsageError("--seeds: expected a count or a comma-separated list of seeds, got '" + text +
+                     "'");
   }
   return seeds;
 }
@@ -120,7 +129,8 @@ void setup_runtime(const RunnerOptions& o) {
 int cmd_list(std::ostream& out) {
   out << "experiments:\n";
   for (const auto& e : experiment_definitions()) {
-    out << "  " << e.name << ": " << e.description << " [" << e.cells.size() << " cells, " << e.seeds << " seeds]\n";
+    out << "  " << e.name << ": " << e.description << " [" << e.cells.size() << " cells, "
+        << e.seeds << " seeds]\n";
     for (const auto& c : e.cells) out << "      " << c.name << " (config " << c.config << ")\n";
   }
   out << "datasets (configs in " << default_config_dir() << "): " << join(dataset_names()) << "\n";
@@ -134,14 +144,19 @@ int cmd_experiment(const std::string& name, int argc, char** argv) {
   RunnerOptions o;
   std::string seeds_text;
   po::options_description desc = common_options(o, o.overrides);
-  desc.add_options()
-      ("seeds", po::value(&seeds_text), "number of seeds (first N) or a list such as 0,2,5 (default: the paper's count)")
-      ("jobs", po::value(&o.jobs)->default_value(1), "runs in parallel (child processes sharing the threads)")
-      ("dry-run", po::bool_switch(&o.dry_run), "print the plan (cells, seeds, data, estimated time) and stop");
+  desc.add_options()(
+      "seeds", po::value(&seeds_text),
+      "number of seeds (first N) or a list such as 0,2,5 (default: the paper's count)")(
+      "jobs", po::value(&o.jobs)->default_value(1),
+      "runs in parallel (child processes sharing the threads)")(
+      "dry-run", po::bool_switch(&o.dry_run),
+      "print the plan (cells, seeds, data, estimated time) and stop");
   po::variables_map vm;
   parse(argc, argv, desc, vm);
   if (vm.count("help")) {
-    std::cout << "usage: runexp " << name << " [options]\n" << experiment.description << "\n\n" << desc;
+    std::cout << "usage: runexp " << name << " [options]\n"
+              << experiment.description << "\n\n"
+              << desc;
     return 0;
   }
   check_common(o);
@@ -160,8 +175,9 @@ int cmd_run_cell(int argc, char** argv) {
   std::string experiment_name, cell_name;
   int64_t seed = 0;
   po::options_description desc = common_options(o, o.overrides);
-  desc.add_options()("experiment", po::value(&experiment_name)->required(), "experiment")
-      ("cell", po::value(&cell_name)->required(), "cell")("seed", po::value(&seed)->required(), "seed");
+  desc.add_options()("experiment", po::value(&experiment_name)->required(), "experiment")(
+      "cell", po::value(&cell_name)->required(), "cell")("seed", po::value(&seed)->required(),
+                                                         "seed");
   po::positional_options_description pos;
   pos.add("experiment", 1);
   po::variables_map vm;
@@ -183,10 +199,11 @@ int cmd_train(int argc, char** argv) {
   int64_t seed = -1;
   bool resume = false;
   po::options_description desc = common_options(o, o.overrides);
-  desc.add_options()
-      ("config", po::value(&config)->required(), "config name (e.g. tetrominoes) or YAML file")
-      ("seed", po::value(&seed), "seed (default: the config's training.seed)")
-      ("resume", po::bool_switch(&resume), "require an interrupted run of this configuration and continue it");
+  desc.add_options()("config", po::value(&config)->required(),
+                     "config name (e.g. tetrominoes) or YAML file")(
+      "seed", po::value(&seed), "seed (default: the config's training.seed)")(
+      "resume", po::bool_switch(&resume),
+      "require an interrupted run of this configuration and continue it");
   po::variables_map vm;
   parse(argc, argv, desc, vm);
   if (vm.count("help")) {
@@ -213,7 +230,8 @@ int cmd_train(int argc, char** argv) {
     }
   }
   const auto result = run_cell(experiment, cell, seed, o, std::cerr);
-  std::cout << cell.name << " seed " << seed << ": " << result.status << (result.detail.empty() ? "" : " (" + result.detail + ")") << "\n";
+  std::cout << cell.name << " seed " << seed << ": " << result.status
+            << (result.detail.empty() ? "" : " (" + result.detail + ")") << "\n";
   return result.status == "failed" ? 1 : result.status == "missing data" ? 3 : 0;
 }
 
@@ -221,7 +239,8 @@ int cmd_eval(int argc, char** argv) {
   RunnerOptions o;
   std::string checkpoint;
   po::options_description desc = common_options(o, o.overrides);
-  desc.add_options()("checkpoint", po::value(&checkpoint)->required(), "checkpoint written by a run");
+  desc.add_options()("checkpoint", po::value(&checkpoint)->required(),
+                     "checkpoint written by a run");
   po::variables_map vm;
   parse(argc, argv, desc, vm);
   if (vm.count("help")) {
@@ -238,13 +257,16 @@ int cmd_report(int argc, char** argv) {
   RunnerOptions o;
   std::vector<std::string> experiments, benchmarks;
   po::options_description desc = common_options(o, o.overrides);
-  desc.add_options()
-      ("experiment", po::value(&experiments)->composing(), "experiment(s) to render (default: every one with runs)")
-      ("import-bench", po::value(&benchmarks)->composing(), "Google Benchmark JSON file(s) to load into the store");
+  desc.add_options()("experiment", po::value(&experiments)->composing(),
+                     "experiment(s) to render (default: every one with runs)")(
+      "import-bench", po::value(&benchmarks)->composing(),
+      "Google Benchmark JSON file(s) to load into the store");
   po::variables_map vm;
   parse(argc, argv, desc, vm);
   if (vm.count("help")) {
-    std::cout << "usage: runexp report [--experiment NAME]... [--import-bench FILE]... [options]\n\n" << desc;
+    std::cout
+        << "usage: runexp report [--experiment NAME]... [--import-bench FILE]... [options]\n\n"
+        << desc;
     return 0;
   }
   check_common(o);
@@ -264,7 +286,8 @@ int cmd_report(int argc, char** argv) {
     auto store = reports::Store::open(o.store_path());
     for (const auto& e : experiment_definitions()) {
       const auto stored = store.experiments();
-      if (std::find(stored.begin(), stored.end(), e.store_experiment) != stored.end()) experiments.push_back(e.name);
+      if (std::find(stored.begin(), stored.end(), e.store_experiment) != stored.end())
+        experiments.push_back(e.name);
     }
   }
   for (const auto& name : experiments) render_results(find_experiment(name), o, std::cout);
@@ -294,7 +317,9 @@ int runexp_main(int argc, char** argv) {
     if (std::find(names.begin(), names.end(), command) != names.end()) {
       return cmd_experiment(command, argc - 1, argv + 1);
     }
-    std::cerr << "runexp: unknown command '" << command << "'; valid: " << join(command_names()) << "\n\n" << kCommands;
+    std::cerr << "runexp: unknown command '" << command << "'; valid: " << join(command_names())
+              << "\n\n"
+              << kCommands;
     return kUsage;
   } catch (const UsageError& e) {
     std::cerr << "runexp " << command << ": " << e.what() << " (runexp " << command << " --help)\n";

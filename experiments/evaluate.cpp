@@ -67,7 +67,8 @@ EvaluationResult evaluate(core::DtiSprites& model, const datasets::DatasetReader
     const int64_t k_real = model.options().n_sprites;
     const int64_t n_classes = std::max(info.num_classes, k_real) + 1;
     std::unique_ptr<metrics::SegmentationAccumulator> seg;
-    if (info.has_semantic_masks) seg = std::make_unique<metrics::SegmentationAccumulator>(n_classes);
+    if (info.has_semantic_masks)
+      seg = std::make_unique<metrics::SegmentationAccumulator>(n_classes);
     for_batches(reader, indices, batch_size, true, [&](const datasets::Batch& batch) {
       auto x = batch.images.to(device);
       auto d = model.decompose(x);
@@ -164,7 +165,8 @@ reports::Image label_image(const at::Tensor& labels) {
 
 }  // namespace
 
-std::vector<ArtifactFile> write_artifacts(core::DtiSprites& model, const datasets::DatasetReader& reader,
+std::vector<ArtifactFile> write_artifacts(core::DtiSprites& model,
+                                          const datasets::DatasetReader& reader,
                                           const std::string& dir, int64_t samples) {
   at::NoGradGuard no_grad;
   std::filesystem::create_directories(dir);
@@ -184,7 +186,8 @@ std::vector<ArtifactFile> write_artifacts(core::DtiSprites& model, const dataset
   }
   auto bkgs = model.backgrounds();
   for (int64_t m = 0; bkgs.defined() && m < bkgs.size(0); ++m) {
-    add("backgrounds", "background_" + std::to_string(m), to_image(bkgs[m]), "background " + std::to_string(m));
+    add("backgrounds", "background_" + std::to_string(m), to_image(bkgs[m]),
+        "background " + std::to_string(m));
   }
   const int64_t n = std::min<int64_t>(samples, reader.size());
   if (n == 0) return files;

@@ -32,7 +32,8 @@ EvaluationResult evaluate(core::DtiSprites& model, const datasets::DatasetReader
 
 /// Image files written for the report.
 struct ArtifactFile {
-  std::string kind;   ///< sprites, masks, backgrounds, input, reconstruction, semantic, instance, layer<l>.
+  std::string
+      kind;  ///< sprites, masks, backgrounds, input, reconstruction, semantic, instance, layer<l>.
   std::string path;   ///< Where it was written.
   std::string label;  ///< e.g. "sample 3".
 };
@@ -40,7 +41,8 @@ struct ArtifactFile {
 /// Writes the learned sprites (RGBA on a checkerboard), masks and backgrounds, and for the first
 /// `samples` evaluation images the input, reconstruction, semantic and instance maps and each
 /// layer, as PNG files under `dir`.
-std::vector<ArtifactFile> write_artifacts(core::DtiSprites& model, const datasets::DatasetReader& reader,
+std::vector<ArtifactFile> write_artifacts(core::DtiSprites& model,
+                                          const datasets::DatasetReader& reader,
                                           const std::string& dir, int64_t samples = 8);
 
 }  // namespace dti::experiments

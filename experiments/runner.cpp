@@ -53,7 +53,7 @@ double default_cpu_rate(const std::string& dataset) {
   return it == rates.end() ? 0.0 : it->second;
 }
 
-constexpr uint64_t kDataSeed = 0;           // generated datasets do not depend on the run seed
+constexpr uint64_t kDataSeed = 0;             // generated datasets do not depend on the run seed
 constexpr int64_t kDefaultGenerated = 60000;  // the paper's Tetrominoes / Multi-dSprites size
 
 bool is_generated(const std::string& name) {
@@ -84,9 +84,10 @@ at::Device parse_device(const std::string& name) {
   } catch (const std::exception&) {
     throw Error("--device: unknown device '" + name + "'; valid: cpu, cuda, cuda:<index>");
   }
-  DTI_CHECK(!device.is_cuda() || at::hasCUDA(), "--device ", name,
-            ": this build of LibTorch has no CUDA support or no GPU is visible; use --device cpu or "
-            "build against a CUDA LibTorch (README: GPU build)");
+  DTI_CHECK(
+      !device.is_cuda() || at::hasCUDA(), "--device ", name,
+      ": this build of LibTorch has no CUDA support or no GPU is visible; use --device cpu or "
+      "build against a CUDA LibTorch (README: GPU build)");
   return device;
 }
 
@@ -165,7 +166,8 @@ RunConfig cell_config(const CellDefinition& cell, const RunnerOptions& options, 
   return load_config(resolve_config_path(cell.config), options.preset, overrides);
 }
 
-std::string ensure_dataset(const RunConfig& config, const std::string& data_dir, std::ostream& log) {
+std::string ensure_dataset(const RunConfig& config, const std::string& data_dir,
+                           std::ostream& log) {
   const auto& dataset = config.dataset;
   const std::string path = data_dir + "/" + dataset_file(dataset);
   if (fs::exists(path)) return path;
@@ -192,7 +194,8 @@ std::string ensure_dataset(const RunConfig& config, const std::string& data_dir,
 CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& cell, int64_t seed,
                  const RunnerOptions& options, std::ostream& log) {
   CellRun outcome{cell.name, seed, "", ""};
-  const std::string tag = experiment.store_experiment + "/" + cell.name + " seed " + std::to_string(seed);
+  const std::string tag =
+      experiment.store_experiment + "/" + cell.name + " seed " + std::to_string(seed);
   RunConfig config = cell_config(cell, options, seed);
   std::string data_path;
   try {
@@ -205,8 +208,15 @@ CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& c
   auto store = open_store(options);
   store.ensure_experiment(experiment.store_experiment, experiment.description);
   const std::string config_text = to_yaml(config);
-  reports::RunSpec spec{experiment.store_experiment, cell.name, config.dataset.name, cell.variant, seed,
-                        config_text, code_version(), TORCH_VERSION, device_description(options.device)};
+  reports::RunSpec spec{experiment.store_experiment,
+                        cell.name,
+                        config.dataset.name,
+                        cell.variant,
+                        seed,
+                        config_text,
+                        code_version(),
+                        TORCH_VERSION,
+                        device_description(options.device)};
   auto claim = store.claim_run(spec);
   if (claim.result == reports::ClaimResult::already_finished) {
     log << tag << ": already finished (run " << claim.run.id << "), not trained again" << std::endl;
@@ -217,16 +227,18 @@ CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& c
     return {cell.name, seed, "running elsewhere", "pid " + std::to_string(claim.run.pid)};
   }
   const int64_t run_id = claim.run.id;
-  const std::string dir = run_dir(options, experiment.store_experiment, cell.name, seed, claim.run.config_hash);
+  const std::string dir =
+      run_dir(options, experiment.store_experiment, cell.name, seed, claim.run.config_hash);
   const std::string checkpoint = dir + "/checkpoint.ckpt";
   try {
     fs::create_directories(dir);
     reports::write_file_atomically(dir + "/config.yml", config_text);
     auto reader = std::make_shared<const datasets::DatasetReader>(data_path, config.dataset.name);
     const auto& info = reader->info();
-    DTI_CHECK(info.height == config.dataset.image_size[0] && info.width == config.dataset.image_size[1],
-              data_path, " holds ", info.height, "x", info.width, " images but the config expects ",
-              config.dataset.image_size[0], "x", config.dataset.image_size[1]);
+    DTI_CHECK(
+        info.height == config.dataset.image_size[0] && info.width == config.dataset.image_size[1],
+        data_path, " holds ", info.height, "x", info.width, " images but the config expects ",
+        config.dataset.image_size[0], "x", config.dataset.image_size[1]);
     std::vector<int64_t> subset;
     if (config.dataset.n_images > 0 && config.dataset.n_images < info.size) {
       subset = datasets::first_images(*reader, config.dataset.n_images);
@@ -240,7 +252,8 @@ CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& c
     if (fs::exists(checkpoint)) {
       trainer.resume(checkpoint);
       resumed = true;
-      log << tag << ": resuming from " << checkpoint << " at iteration " << trainer.iteration() << std::endl;
+      log << tag << ": resuming from " << checkpoint << " at iteration " << trainer.iteration()
+          << std::endl;
     } else {
       // Data-dependent initialisation ('mean' backgrounds, 'sample' sprites): 100 random images.
       std::mt19937_64 rng(static_cast<uint64_t>(seed));
@@ -258,9 +271,9 @@ CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& c
     trainer.on_progress([&](const core::TrainProgress& p) {
       if (!options.quiet) {
         log << tag << std::fixed << std::setprecision(0) << ": iteration " << p.iteration << "/"
-            << p.total_iterations << " epoch " << p.epoch << "/" << p.n_epochs << std::setprecision(6)
-            << " loss " << p.loss << std::setprecision(1) << " " << p.images_per_second
-            << " img/s, " << p.seconds_left << " s left, sprite usage";
+            << p.total_iterations << " epoch " << p.epoch << "/" << p.n_epochs
+            << std::setprecision(6) << " loss " << p.loss << std::setprecision(1) << " "
+            << p.images_per_second << " img/s, " << p.seconds_left << " s left, sprite usage";
         for (double u : p.sprite_usage) log << " " << std::setprecision(2) << u;
         log << std::defaultfloat << std::endl;
       }
@@ -274,18 +287,22 @@ CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& c
       for (int64_t k : e.reassigned) log << " " << k;
       log << " from sprite " << e.source << " (layer " << e.layer << ")" << std::endl;
     });
-    if (!resumed) log << tag << ": training on " << train_images << " images, " << core::runtime_description(options.device) << std::endl;
+    if (!resumed)
+      log << tag << ": training on " << train_images << " images, "
+          << core::runtime_description(options.device) << std::endl;
     FileBatchSource source(reader, config.batch_size, static_cast<uint64_t>(seed), subset);
     const auto trained = trainer.train(source);
 
     log << tag << ": evaluating" << std::endl;
     const auto evaluation = evaluate(model, *reader, config.dataset, config.batch_size);
     std::vector<reports::MetricPoint> finals;
-    for (const auto& [name, value] : evaluation.metrics) finals.push_back({name, value, std::nullopt});
+    for (const auto& [name, value] : evaluation.metrics)
+      finals.push_back({name, value, std::nullopt});
     finals.push_back({"train_final_loss", trained.final_loss, std::nullopt});
     finals.push_back({"eval_images", static_cast<double>(evaluation.images), std::nullopt});
     for (size_t k = 0; k < evaluation.sprite_usage.size(); ++k) {
-      finals.push_back({"sprite_usage/" + std::to_string(k), evaluation.sprite_usage[k], std::nullopt});
+      finals.push_back(
+          {"sprite_usage/" + std::to_string(k), evaluation.sprite_usage[k], std::nullopt});
     }
     store.record_metrics(run_id, finals);
     for (const auto& a : write_artifacts(model, *reader, dir + "/images")) {
@@ -320,13 +337,28 @@ std::string sweep_parameter(const ExperimentDefinition& experiment) {
 
 // Runs one (cell, seed) in a child `runexp run-cell` process whose output goes to `log_path`.
 pid_t spawn_cell(const RunnerOptions& options, const ExperimentDefinition& experiment,
-                 const CellDefinition& cell, int64_t seed, int threads, const std::string& log_path) {
+                 const CellDefinition& cell, int64_t seed, int threads,
+                 const std::string& log_path) {
   const std::string self = options.self_path.empty() ? "/proc/self/exe" : options.self_path;
-  std::vector<std::string> args = {self, "run-cell", experiment.name, "--cell", cell.name,
-                                   "--seed", std::to_string(seed), "--preset", options.preset,
-                                   "--device", options.device, "--data-dir", options.data_dir,
-                                   "--out", options.out_dir, "--db", options.store_path(),
-                                   "--threads", std::to_string(threads)};
+  std::vector<std::string> args = {self,
+                                   "run-cell",
+                                   experiment.name,
+                                   "--cell",
+                                   cell.name,
+                                   "--seed",
+                                   std::to_string(seed),
+                                   "--preset",
+                                   options.preset,
+                                   "--device",
+                                   options.device,
+                                   "--data-dir",
+                                   options.data_dir,
+                                   "--out",
+                                   options.out_dir,
+                                   "--db",
+                                   options.store_path(),
+                                   "--threads",
+                                   std::to_string(threads)};
   for (const auto& o : options.overrides) args.insert(args.end(), {"--set", o});
   if (options.quiet) args.push_back("--quiet");
   std::vector<char*> argv;
@@ -334,7 +366,8 @@ pid_t spawn_cell(const RunnerOptions& options, const ExperimentDefinition& exper
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
@@ -357,12 +390,14 @@ int run_experiment(const ExperimentDefinition& experiment, const std::vector<int
   }
   std::vector<CellRun> results;
   if (options.jobs <= 1) {
-    for (const auto& job : jobs) results.push_back(run_cell(experiment, *job.cell, job.seed, options, log));
+    for (const auto& job : jobs)
+      results.push_back(run_cell(experiment, *job.cell, job.seed, options, log));
   } else {
     // Generated data is made once up front, so parallel jobs never race to write it.
     for (const auto& cell : experiment.cells) {
       try {
-        ensure_dataset(cell_config(cell, options, seeds.empty() ? 0 : seeds.front()), options.data_dir, log);
+        ensure_dataset(cell_config(cell, options, seeds.empty() ? 0 : seeds.front()),
+                       options.data_dir, log);
       } catch (const MissingData&) {
       }
     }
@@ -375,11 +410,13 @@ int run_experiment(const ExperimentDefinition& experiment, const std::vector<int
     while (next < jobs.size() || !running.empty()) {
       while (next < jobs.size() && static_cast<int>(running.size()) < options.jobs) {
         const Job& job = jobs[next++];
-        std::string name = experiment.name + "_" + job.cell->name + "_seed" + std::to_string(job.seed) + ".log";
+        std::string name =
+            experiment.name + "_" + job.cell->name + "_seed" + std::to_string(job.seed) + ".log";
         std::replace(name.begin(), name.end(), '/', '_');
         const std::string path = log_dir + "/" + name;
         running[spawn_cell(options, experiment, *job.cell, job.seed, per_job, path)] = {job, path};
-        log << "job started: " << job.cell->name << " seed " << job.seed << " (log " << path << ")" << std::endl;
+        log << "job started: " << job.cell->name << " seed " << job.seed << " (log " << path << ")"
+            << std::endl;
       }
       int status = 0;
       const pid_t pid = waitpid(-1, &status, 0);
@@ -388,7 +425,8 @@ int run_experiment(const ExperimentDefinition& experiment, const std::vector<int
       const Job job = it->second.first;
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       const std::string verdict = code == 0 ? "finished" : code == 3 ? "missing data" : "failed";
-      results.push_back({job.cell->name, job.seed, verdict, "exit " + std::to_string(code) + ", log " + it->second.second});
+      results.push_back({job.cell->name, job.seed, verdict,
+                         "exit " + std::to_string(code) + ", log " + it->second.second});
       log << "job " << verdict << ": " << job.cell->name << " seed " << job.seed << std::endl;
       running.erase(it);
     }
@@ -396,14 +434,16 @@ int run_experiment(const ExperimentDefinition& experiment, const std::vector<int
   int failed = 0;
   out << "\n" << experiment.name << ": " << results.size() << " runs\n";
   for (const auto& r : results) {
-    out << "  " << r.cell << " seed " << r.seed << ": " << r.status << (r.detail.empty() ? "" : " (" + r.detail + ")") << "\n";
+    out << "  " << r.cell << " seed " << r.seed << ": " << r.status
+        << (r.detail.empty() ? "" : " (" + r.detail + ")") << "\n";
     failed += r.status == "failed";
   }
   render_results(experiment, options, out);
   return failed > 0 ? 1 : 0;
 }
 
-void render_results(const ExperimentDefinition& experiment, const RunnerOptions& options, std::ostream& out) {
+void render_results(const ExperimentDefinition& experiment, const RunnerOptions& options,
+                    std::ostream& out) {
   auto store = open_store(options);
   store.ensure_experiment(experiment.store_experiment, experiment.description);
   const std::string table_dir = options.out_dir + "/tables";
@@ -414,10 +454,12 @@ void render_results(const ExperimentDefinition& experiment, const RunnerOptions&
       auto config = cell_config(cell, options, 0);
       const std::string path = options.data_dir + "/" + dataset_file(config.dataset);
       if (!fs::exists(path) && !is_generated(config.dataset.name)) {
-        build.missing_hints[cell.name] = "run `" + datasets::make_command(config.dataset.name, path) + "`";
+        build.missing_hints[cell.name] =
+            "run `" + datasets::make_command(config.dataset.name, path) + "`";
       }
     }
-    const auto table = reports::build_paper_table(reports::paper_table_spec(experiment.table), store, build);
+    const auto table =
+        reports::build_paper_table(reports::paper_table_spec(experiment.table), store, build);
     const std::string stem = table_dir + "/" + experiment.name;
     reports::write_file_atomically(stem + ".md", reports::render_markdown(table));
     reports::write_file_atomically(stem + ".tex", reports::render_latex(table));
@@ -428,9 +470,11 @@ void render_results(const ExperimentDefinition& experiment, const RunnerOptions&
     const std::string parameter = sweep_parameter(experiment);
     report.sweep_parameter = parameter;
     report.sweep_categorical = parameter == "lambda";
-    const auto points = reports::collect_sweep(store, experiment.store_experiment, parameter, "final_loss");
+    const auto points =
+        reports::collect_sweep(store, experiment.store_experiment, parameter, "final_loss");
     std::ostringstream text;
-    text << experiment.description << "\n\n| " << parameter << " | final loss (mean ± std) | runs |\n|---|---|---|\n";
+    text << experiment.description << "\n\n| " << parameter
+         << " | final loss (mean ± std) | runs |\n|---|---|---|\n";
     for (const auto& p : points) {
       text << "| " << p.label << " | " << std::scientific << std::setprecision(3) << p.mean << " ± "
            << p.std_dev << std::defaultfloat << " | " << p.n << " |\n";
@@ -439,8 +483,8 @@ void render_results(const ExperimentDefinition& experiment, const RunnerOptions&
     reports::write_file_atomically(table_dir + "/" + experiment.name + ".md", text.str());
     out << "\n" << text.str() << "\n";
   }
-  const auto summary = reports::render_experiment_report(store, experiment.store_experiment,
-                                                         options.out_dir + "/reports/" + experiment.name, report);
+  const auto summary = reports::render_experiment_report(
+      store, experiment.store_experiment, options.out_dir + "/reports/" + experiment.name, report);
   out << "report: " << summary.index_path << " (" << summary.runs << " runs, " << summary.images
       << " images)\n";
 }
@@ -460,8 +504,9 @@ void print_plan(const ExperimentDefinition& experiment, const std::vector<int64_
   for (const auto& cell : experiment.cells) {
     auto config = cell_config(cell, options, seeds.empty() ? 0 : seeds.front());
     const std::string path = options.data_dir + "/" + dataset_file(config.dataset);
-    std::string data = fs::exists(path) ? "present" : is_generated(config.dataset.name) ? "will be generated"
-                                                                                        : "MISSING";
+    std::string data = fs::exists(path)                    ? "present"
+                       : is_generated(config.dataset.name) ? "will be generated"
+                                                           : "MISSING";
     int64_t images = config.dataset.n_images;
     if (fs::exists(path)) {
       datasets::DatasetReader reader(path);
@@ -469,14 +514,16 @@ void print_plan(const ExperimentDefinition& experiment, const std::vector<int64_
     }
     const int64_t per_epoch = images > 0 ? (images + config.batch_size - 1) / config.batch_size : 0;
     int64_t iterations = per_epoch * config.training.n_epochs;
-    if (config.training.max_iterations > 0) iterations = std::min(iterations, config.training.max_iterations);
+    if (config.training.max_iterations > 0)
+      iterations = std::min(iterations, config.training.max_iterations);
     int done = 0;
     double rate = 0;
     int rated = 0;
     if (store) {
       for (int64_t s : seeds) {
         auto c = cell_config(cell, options, s);
-        if (store->find_finished_run({experiment.store_experiment, cell.name, s, config_hash(c)})) ++done;
+        if (store->find_finished_run({experiment.store_experiment, cell.name, s, config_hash(c)}))
+          ++done;
       }
       for (const auto& run : store->list_runs(reports::RunFilter(experiment.store_experiment))) {
         if (run.spec.dataset == config.dataset.name && run.outcome.images_per_second &&
@@ -486,7 +533,9 @@ void print_plan(const ExperimentDefinition& experiment, const std::vector<int64_
         }
       }
     }
-    rate = rated > 0 ? rate / rated : options.device == "cpu" ? default_cpu_rate(config.dataset.name) : 0;
+    rate = rated > 0                 ? rate / rated
+           : options.device == "cpu" ? default_cpu_rate(config.dataset.name)
+                                     : 0;
     out << "  " << cell.name << " (" << config.dataset.name << ", " << path << ": " << data << ")\n"
         << "    " << seeds.size() << " seeds, " << done << " already finished; " << iterations
         << " iterations of " << config.batch_size << " images each";
@@ -495,23 +544,27 @@ void print_plan(const ExperimentDefinition& experiment, const std::vector<int64_
       continue;
     }
     if (rate > 0 && images > 0) {
-      const double seconds = static_cast<double>(seeds.size() - done) * iterations * config.batch_size / rate;
+      const double seconds =
+          static_cast<double>(seeds.size() - done) * iterations * config.batch_size / rate;
       total_seconds += seconds;
-      out << ", ~" << std::fixed << std::setprecision(1) << seconds / 3600.0 << " h at " << std::setprecision(0)
-          << rate << " img/s" << std::defaultfloat << "\n";
+      out << ", ~" << std::fixed << std::setprecision(1) << seconds / 3600.0 << " h at "
+          << std::setprecision(0) << rate << " img/s" << std::defaultfloat << "\n";
     } else {
       unknown = true;
       out << ", time unknown (no measured speed for this dataset on " << options.device << ")\n";
     }
   }
-  out << "\nestimated training time: " << std::fixed << std::setprecision(1) << total_seconds / 3600.0
-      << " h" << (unknown ? " plus the cells of unknown speed" : "") << " (evaluation not included)\n"
+  out << "\nestimated training time: " << std::fixed << std::setprecision(1)
+      << total_seconds / 3600.0 << " h" << (unknown ? " plus the cells of unknown speed" : "")
+      << " (evaluation not included)\n"
       << std::defaultfloat;
 }
 
-void evaluate_checkpoint(const std::string& checkpoint, const RunnerOptions& options, std::ostream& out) {
+void evaluate_checkpoint(const std::string& checkpoint, const RunnerOptions& options,
+                         std::ostream& out) {
   auto ck = core::load_checkpoint(checkpoint);
-  DTI_CHECK(ck.metadata.count("config"), checkpoint, " has no configuration inside; was it written by runexp?");
+  DTI_CHECK(ck.metadata.count("config"), checkpoint,
+            " has no configuration inside; was it written by runexp?");
   auto config = parse_config(ck.meta("config"), checkpoint + " (stored configuration)");
   const std::string data_path = ensure_dataset(config, options.data_dir, std::cerr);
   datasets::DatasetReader reader(data_path, config.dataset.name);
@@ -523,8 +576,9 @@ void evaluate_checkpoint(const std::string& checkpoint, const RunnerOptions& opt
   core::copy_named(ck, tensors);
   model.set_epoch(std::stoll(ck.meta("epoch")));
   const auto result = evaluate(model, reader, config.dataset, config.batch_size);
-  out << "checkpoint " << checkpoint << " (iteration " << ck.meta("iteration") << "), " << config.dataset.name
-      << ", " << result.images << " images, protocol " << eval_protocol_name(config.dataset.eval) << "\n";
+  out << "checkpoint " << checkpoint << " (iteration " << ck.meta("iteration") << "), "
+      << config.dataset.name << ", " << result.images << " images, protocol "
+      << eval_protocol_name(config.dataset.eval) << "\n";
   for (const auto& [name, value] : result.metrics) out << "  " << name << " = " << value << "\n";
 }
 

@@ -18,17 +18,17 @@ namespace dti::experiments {
 
 /// Settings shared by the runs of one `runexp` invocation.
 struct RunnerOptions {
-  std::string data_dir = "data";      ///< Where dataset files live (generated ones are made here).
-  std::string out_dir = "out";        ///< Checkpoints, artifacts, tables and reports.
-  std::string db_path;                ///< Results store; "" = <out_dir>/results.sqlite.
-  std::string device = "cpu";         ///< cpu, cuda or cuda:<i>.
-  std::string preset = "paper";       ///< paper, quick or smoke.
-  std::vector<std::string> overrides; ///< The user's --set key=value, applied last.
-  int threads = 0;                    ///< LibTorch threads (0 = all logical CPUs).
-  int jobs = 1;                       ///< Runs in parallel (child processes).
-  bool dry_run = false;               ///< Print the plan only.
-  bool quiet = false;                 ///< Fewer progress lines.
-  std::string self_path;              ///< The runexp executable (to spawn jobs); "" = /proc/self/exe.
+  std::string data_dir = "data";       ///< Where dataset files live (generated ones are made here).
+  std::string out_dir = "out";         ///< Checkpoints, artifacts, tables and reports.
+  std::string db_path;                 ///< Results store; "" = <out_dir>/results.sqlite.
+  std::string device = "cpu";          ///< cpu, cuda or cuda:<i>.
+  std::string preset = "paper";        ///< paper, quick or smoke.
+  std::vector<std::string> overrides;  ///< The user's --set key=value, applied last.
+  int threads = 0;                     ///< LibTorch threads (0 = all logical CPUs).
+  int jobs = 1;                        ///< Runs in parallel (child processes).
+  bool dry_run = false;                ///< Print the plan only.
+  bool quiet = false;                  ///< Fewer progress lines.
+  std::string self_path;  ///< The runexp executable (to spawn jobs); "" = /proc/self/exe.
   /// The results store path with its default resolved.
   std::string store_path() const;
 };
@@ -44,10 +44,10 @@ class MissingData : public std::runtime_error {
 
 /// Outcome of one (cell, seed).
 struct CellRun {
-  std::string cell;         ///< Cell name.
-  int64_t seed = 0;         ///< Seed.
-  std::string status;       ///< finished, already finished, running elsewhere, missing data, failed.
-  std::string detail;       ///< Error message, missing-data command, or the key metrics.
+  std::string cell;    ///< Cell name.
+  int64_t seed = 0;    ///< Seed.
+  std::string status;  ///< finished, already finished, running elsewhere, missing data, failed.
+  std::string detail;  ///< Error message, missing-data command, or the key metrics.
 };
 
 /// The configuration of `cell` for `seed`: its config file, the preset, the cell's overrides,
@@ -76,10 +76,12 @@ void print_plan(const ExperimentDefinition& experiment, const std::vector<int64_
 
 /// Renders the tables (Markdown, LaTeX, CSV) and the HTML report of `experiment` from the store;
 /// prints the Markdown table (or sweep summary) to `out`.
-void render_results(const ExperimentDefinition& experiment, const RunnerOptions& options, std::ostream& out);
+void render_results(const ExperimentDefinition& experiment, const RunnerOptions& options,
+                    std::ostream& out);
 
 /// Evaluates a checkpoint written by a run (its configuration is stored inside) on its dataset
 /// and prints the metrics to `out`.
-void evaluate_checkpoint(const std::string& checkpoint, const RunnerOptions& options, std::ostream& out);
+void evaluate_checkpoint(const std::string& checkpoint, const RunnerOptions& options,
+                         std::ostream& out);
 
 }  // namespace dti::experiments

@@ -34,7 +34,8 @@ TEST(Gpu, TrainingStepMatchesCpu_CUDA) {
     for (size_t i = 0; i < pa.size(); ++i) {
       if (!pa[i].tensor.grad().defined()) continue;
       const double scale = std::max(1.0, pa[i].tensor.grad().abs().max().item<double>());
-      EXPECT_TRUE(all_close(pb[i].tensor.grad().cpu(), pa[i].tensor.grad(), 1e-3 * scale)) << pa[i].name;
+      EXPECT_TRUE(all_close(pb[i].tensor.grad().cpu(), pa[i].tensor.grad(), 1e-3 * scale))
+          << pa[i].name;
     }
   }
 }
@@ -50,7 +51,8 @@ TEST(Gpu, GreedySelectionMatchesCpuKernel_CUDA) {
   core::GreedyOptions options;
   options.iterations = 2;
   auto cpu = core::greedy_select(x, layers, masks, x * 0.3, occ, options);
-  auto gpu = core::greedy_select(x.cuda(), layers.cuda(), masks.cuda(), (x * 0.3).cuda(), occ.cuda(), options);
+  auto gpu = core::greedy_select(x.cuda(), layers.cuda(), masks.cuda(), (x * 0.3).cuda(),
+                                 occ.cuda(), options);
   EXPECT_TRUE(at::equal(cpu.selection, gpu.selection.cpu()));
 }
 

@@ -13,8 +13,8 @@ TEST(GoldenComposition, LayeredCompositionMatchesReference) {
   ASSERT_FALSE(file.cases().empty());
   for (const auto& c : file.cases()) {
     SCOPED_TRACE(c + " occ_kind=" + file.attr_string(c, "occ_kind"));
-    auto out = core::layered_composition(load_tensor(file, c, "layers"), load_tensor(file, c, "masks"),
-                                         load_tensor(file, c, "occ"));
+    auto out = core::layered_composition(
+        load_tensor(file, c, "layers"), load_tensor(file, c, "masks"), load_tensor(file, c, "occ"));
     EXPECT_TRUE(all_close(out, load_tensor(file, c, "out"), 1e-5));
   }
 }
@@ -34,9 +34,11 @@ TEST(GoldenComposition, ComposeMatchesReferenceInBothBranches) {
     if (branch == "class_prob") {
       // The model's class_prob branch takes one background layer [B,C,H,W].
       at::Tensor background = backgrounds.defined() ? backgrounds[0] : at::Tensor();
-      out = core::compose_weighted(layers, masks, occ, load_tensor(file, c, "class_prob"), background);
+      out = core::compose_weighted(layers, masks, occ, load_tensor(file, c, "class_prob"),
+                                   background);
     } else {
-      out = core::compose_all(layers, masks, occ, backgrounds, file.attr_int(c, "pred_occlusion") != 0);
+      out = core::compose_all(layers, masks, occ, backgrounds,
+                              file.attr_int(c, "pred_occlusion") != 0);
     }
     EXPECT_TRUE(all_close(out, load_tensor(file, c, "out"), 1e-5));
   }

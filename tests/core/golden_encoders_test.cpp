@@ -19,7 +19,8 @@ TEST(GoldenEncoders, SizesAndCountsMatchReference) {
   GoldenFile file(golden_path("encoders.h5"));
   ASSERT_FALSE(file.cases().empty());
   for (const auto& c : file.cases()) {
-    SCOPED_TRACE(c + " " + file.attr_string(c, "encoder_name") + " with_pool=" + file.attr_string(c, "with_pool"));
+    SCOPED_TRACE(c + " " + file.attr_string(c, "encoder_name") +
+                 " with_pool=" + file.attr_string(c, "with_pool"));
     core::EncoderOptions options;
     options.name = file.attr_string(c, "encoder_name");
     options.in_channels = file.attr_int(c, "in_channels");

@@ -24,7 +24,8 @@ TEST(GoldenGreedy, SelectionsMatchReferenceExactly) {
                                       load_tensor(file, c, "masks"), background,
                                       load_tensor(file, c, "occ"), options, &debug);
     EXPECT_TRUE(at::equal(result.resps, load_tensor(file, c, "resps")))
-        << "selection " << result.selection << "\nexpected resps\n" << load_tensor(file, c, "resps");
+        << "selection " << result.selection << "\nexpected resps\n"
+        << load_tensor(file, c, "resps");
     auto expected = load_tensor(file, c, "debug_distances");
     ASSERT_EQ(debug.sizes(), expected.sizes());
     auto rel = ((debug - expected).abs() / expected.abs().clamp_min(1e-12)).max().item<double>();

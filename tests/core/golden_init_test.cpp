@@ -33,7 +33,8 @@ TEST(GoldenInit, SoftClampValuesAndExactGradient) {
     EXPECT_TRUE(all_close(out, load_tensor(file, c, "out"), 1e-6));
     if (file.has_dataset(c, "grad")) {
       out.sum().backward();
-      EXPECT_TRUE(at::equal(x.grad(), load_tensor(file, c, "grad"))) << "soft clamp gradient must be exact";
+      EXPECT_TRUE(at::equal(x.grad(), load_tensor(file, c, "grad")))
+          << "soft clamp gradient must be exact";
     }
     ++checked;
   }

@@ -13,13 +13,15 @@
 namespace dti::test {
 
 /// Float32 dataset `name` of `group` as a tensor of the stored shape.
-inline at::Tensor load_tensor(const GoldenFile& file, const std::string& group, const std::string& name) {
+inline at::Tensor load_tensor(const GoldenFile& file, const std::string& group,
+                              const std::string& name) {
   auto a = file.read_float(group, name);
   return at::from_blob(a.values.data(), a.shape, at::kFloat).clone();
 }
 
 /// Int64 dataset as a tensor.
-inline at::Tensor load_long(const GoldenFile& file, const std::string& group, const std::string& name) {
+inline at::Tensor load_long(const GoldenFile& file, const std::string& group,
+                            const std::string& name) {
   auto a = file.read_int64(group, name);
   return at::from_blob(a.values.data(), a.shape, at::kLong).clone();
 }

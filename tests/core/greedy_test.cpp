@@ -18,14 +18,15 @@ TEST(Greedy, OneLayerEqualsBruteForce) {
   auto occ = core::fixed_occlusion(1, B);
   auto greedy = core::greedy_select(x, layers, masks, background, occ, {});
   auto all = core::compose_all(layers, masks, occ, background.unsqueeze(0), false);  // [B,K,C,H,W]
-  auto brute = (all - x.unsqueeze(1)).pow(2).flatten(2).mean(2).argmin(1);          // [B]
+  auto brute = (all - x.unsqueeze(1)).pow(2).flatten(2).mean(2).argmin(1);           // [B]
   EXPECT_TRUE(at::equal(greedy.selection[0], brute));
 }
 
 TEST(Greedy, OneOpaqueLayerComposesToItself) {
   const int64_t B = 2, C = 3, H = 4, W = 4;
   auto layer = at::rand({1, B, C, H, W});
-  auto out = core::layered_composition(layer, at::ones({1, B, 1, H, W}), core::fixed_occlusion(1, B));
+  auto out =
+      core::layered_composition(layer, at::ones({1, B, 1, H, W}), core::fixed_occlusion(1, B));
   EXPECT_TRUE(at::equal(out, layer[0]));
 }
 

@@ -42,8 +42,10 @@ ModelOptions small(const std::string& dataset) {
 TEST_F(ModelTest, ParameterCountsMatchTheAuthorsModels) {
   // PERF.md: trainable parameters of the authors' models; encoder multiplicity of golden README 12.
   const std::map<std::string, std::pair<int64_t, int64_t>> expected = {
-      {"tetrominoes", {659755, 1}}, {"multi_dsprites", {5230173, 7}},
-      {"clevr6", {26934405, 8}},    {"gtsrb8", {1215975, 2}}};
+      {"tetrominoes", {659755, 1}},
+      {"multi_dsprites", {5230173, 7}},
+      {"clevr6", {26934405, 8}},
+      {"gtsrb8", {1215975, 2}}};
   for (const auto& [name, counts] : expected) {
     SCOPED_TRACE(name);
     DtiSprites model(core::paper_model_options(name), 0);
@@ -150,7 +152,8 @@ TEST_F(ModelTest, ShapeErrorsNameExpectedAndActualShapes) {
     model.forward_train(at::rand({2, 4, 20, 20}));
     FAIL() << "expected dti::Error";
   } catch (const dti::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("expected [B,C=3,H=20,W=20], got [2,4,20,20]"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("expected [B,C=3,H=20,W=20], got [2,4,20,20]"),
+              std::string::npos)
         << e.what();
   }
 }
@@ -188,7 +191,8 @@ TEST_F(ModelTest, RestartCopiesSpriteAndPredictors) {
   EXPECT_TRUE(at::equal(masks[0], masks[2]));
   for (const auto& p : model.parameters()) {
     if (p.sprite_dim < 0 || p.name.rfind("sprite_network", 0) != 0) continue;
-    EXPECT_TRUE(at::equal(p.tensor.select(p.sprite_dim, 0), p.tensor.select(p.sprite_dim, 2))) << p.name;
+    EXPECT_TRUE(at::equal(p.tensor.select(p.sprite_dim, 0), p.tensor.select(p.sprite_dim, 2)))
+        << p.name;
   }
 }
 

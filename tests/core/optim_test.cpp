@@ -33,7 +33,8 @@ TEST(Adam, MatchesTorchUpdateWithWeightDecayAndRepeats) {
     adam.zero_grad();
     auto loss = (w * w * w).sum();  // grad 3w²
     loss.backward();
-    const double g0 = 3 * std::pow(w[0].item<double>(), 2), g1 = 3 * std::pow(w[1].item<double>(), 2);
+    const double g0 = 3 * std::pow(w[0].item<double>(), 2),
+                 g1 = 3 * std::pow(w[1].item<double>(), 2);
     adam.step();
     for (int r = 0; r < 3; ++r) {  // the same gradient applied three times in a row
       ref0.step(g0, 0.01, 0.1);

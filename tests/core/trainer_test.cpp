@@ -21,12 +21,14 @@ using core::DtiSprites;
 // In-memory images; the order of epoch e is a permutation drawn from (seed, e) alone.
 class TensorSource : public core::BatchSource {
  public:
-  TensorSource(at::Tensor images, int64_t batch, uint64_t seed) : images_(images), batch_(batch), seed_(seed) {}
+  TensorSource(at::Tensor images, int64_t batch, uint64_t seed)
+      : images_(images), batch_(batch), seed_(seed) {}
   int64_t batches_per_epoch() const override { return images_.size(0) / batch_; }
   void seek(int64_t epoch, int64_t batch) override { epoch_ = epoch, batch_index_ = batch; }
   at::Tensor next() override {
     if (batch_index_ == batches_per_epoch()) ++epoch_, batch_index_ = 0;
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed_ * 1000 + static_cast<uint64_t>(epoch_));
+    auto gen =
+        at::make_generator<at::CPUGeneratorImpl>(seed_ * 1000 + static_cast<uint64_t>(epoch_));
     auto order = at::randperm(images_.size(0), gen, at::kLong);
     auto idx = order.narrow(0, batch_index_++ * batch_, batch_);
     return images_.index_select(0, idx);
@@ -59,7 +61,9 @@ core::TrainerOptions tiny_training() {
 }
 
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("dti_trainer_test_" + std::to_string(::getpid()) + name)).string();
+  return (std::filesystem::temp_directory_path() /
+          ("dti_trainer_test_" + std::to_string(::getpid()) + name))
+      .string();
 }
 
 TEST(Trainer, ResumedRunEndsWithTheSameParameters) {
@@ -95,7 +99,8 @@ TEST(Trainer, ResumedRunEndsWithTheSameParameters) {
     EXPECT_TRUE(at::equal(a[i].tensor, b[i].tensor)) << a[i].name;
   }
   auto ba = straight.buffers(), bb = resumed.buffers();
-  for (size_t i = 0; i < ba.size(); ++i) EXPECT_TRUE(at::equal(ba[i].tensor, bb[i].tensor)) << ba[i].name;
+  for (size_t i = 0; i < ba.size(); ++i)
+    EXPECT_TRUE(at::equal(ba[i].tensor, bb[i].tensor)) << ba[i].name;
   EXPECT_DOUBLE_EQ(r1.final_loss, r3.final_loss);
   std::remove(path.c_str());
 }

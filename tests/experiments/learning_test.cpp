@@ -21,10 +21,12 @@ namespace dti::test {
 namespace {
 
 // 8×8 patterns: a filled square, a plus sign and a ring.
-const char* kShapes[3][8] = {
-    {"........", ".######.", ".######.", ".######.", ".######.", ".######.", ".######.", "........"},
-    {"...##...", "...##...", "...##...", "########", "########", "...##...", "...##...", "...##..."},
-    {"########", "########", "##....##", "##....##", "##....##", "##....##", "########", "########"}};
+const char* kShapes[3][8] = {{"........", ".######.", ".######.", ".######.", ".######.",
+                              ".######.", ".######.", "........"},
+                             {"...##...", "...##...", "...##...", "########", "########",
+                              "...##...", "...##...", "...##..."},
+                             {"########", "########", "##....##", "##....##", "##....##",
+                              "##....##", "########", "########"}};
 
 struct Set {
   at::Tensor images;    // [N,3,S,S] in [0,1]
@@ -171,11 +173,13 @@ TEST(Learning, SingleLayerClusteringFindsTheClasses) {
   model.initialize_from_images(train.images.narrow(0, 0, 100));
   auto accuracy = [&] {
     auto d = model.decompose(test.images);
-    return metrics::clustering_scores(flat(test.labels), flat(d.selection[0]), shapes, shapes).global_accuracy;
+    return metrics::clustering_scores(flat(test.labels), flat(d.selection[0]), shapes, shapes)
+        .global_accuracy;
   };
   core::Trainer trainer(model, training(70), 0);  // 1,680 iterations
   trainer.on_progress([&](const core::TrainProgress& p) {
-    std::cout << "iteration " << p.iteration << " loss " << p.loss << " accuracy " << accuracy() << std::endl;
+    std::cout << "iteration " << p.iteration << " loss " << p.loss << " accuracy " << accuracy()
+              << std::endl;
   });
   TensorSource source(train.images, 16);
   trainer.train(source);

@@ -44,7 +44,8 @@ class RunexpTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("dti_runexp_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() /
+           ("dti_runexp_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -58,14 +59,16 @@ TEST_F(RunexpTest, SmokeTable1StoresRunsPrintsTableAndWritesReport) {
   auto r = runexp(dir_, "table1 --preset smoke --seeds 2 --quiet");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("| DTI-Sprites (ours) |"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("runexp data convert clevr6"), std::string::npos) << "CLEVR6 is reported missing";
+  EXPECT_NE(r.output.find("runexp data convert clevr6"), std::string::npos)
+      << "CLEVR6 is reported missing";
   auto store = reports::Store::open((dir_ / "out/results.sqlite").string());
   auto runs = store.list_runs(reports::RunFilter("table1"));
   ASSERT_EQ(runs.size(), 4u) << "2 seeds of Tetrominoes and Multi-dSprites";
   for (const auto& run : runs) {
     EXPECT_EQ(run.status, reports::RunStatus::finished) << run.spec.cell << " " << run.error;
     const auto metrics = store.final_metrics(run.id);
-    for (const char* m : {"ari", "ari_fg", "macc", "miou", "loss"}) EXPECT_TRUE(metrics.count(m)) << m;
+    for (const char* m : {"ari", "ari_fg", "macc", "miou", "loss"})
+      EXPECT_TRUE(metrics.count(m)) << m;
     EXPECT_TRUE(run.outcome.final_loss.has_value());
     EXPECT_FALSE(store.artifacts(run.id, "sprites").empty());
   }
@@ -81,8 +84,9 @@ TEST_F(RunexpTest, SmokeTable1StoresRunsPrintsTableAndWritesReport) {
 }
 
 TEST_F(RunexpTest, KilledRunResumesFromItsCheckpointAndEndsLikeAnUninterruptedOne) {
-  const std::string args = "train --config tetrominoes --seed 3 --preset smoke --quiet --threads 1 "
-                           "--set training.checkpoint_interval=6 --set training.max_iterations=18";
+  const std::string args =
+      "train --config tetrominoes --seed 3 --preset smoke --quiet --threads 1 "
+      "--set training.checkpoint_interval=6 --set training.max_iterations=18";
   // Uninterrupted reference in its own folder.
   const fs::path ref = dir_ / "reference";
   fs::create_directories(ref);
@@ -94,7 +98,8 @@ TEST_F(RunexpTest, KilledRunResumesFromItsCheckpointAndEndsLikeAnUninterruptedOn
   fs::create_directories(run);
   const pid_t pid = fork();
   if (pid == 0) {
-    std::string command = "cd '" + run.string() + "' && exec '" DTI_RUNEXP "' " + args + " > log.txt 2>&1";
+    std::string command =
+        "cd '" + run.string() + "' && exec '" DTI_RUNEXP "' " + args + " > log.txt 2>&1";
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

@@ -24,7 +24,8 @@ struct Handle {
 };
 
 template <typename T>
-Array<T> read_dataset(hid_t file, const std::string& path, const std::string& where, hid_t mem_type) {
+Array<T> read_dataset(hid_t file, const std::string& path, const std::string& where,
+                      hid_t mem_type) {
   if (H5Lexists(file, path.c_str(), H5P_DEFAULT) <= 0) {
     throw std::runtime_error(where + ": no dataset " + path);
   }
