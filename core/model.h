@@ -133,7 +133,13 @@ class DtiSprites {
 
  private:
   struct Predicted;
+  struct Pass;
   Predicted predict(const at::Tensor& x, bool training);
+  // Shape check, predictions, sprites, noise and backgrounds of one forward pass.
+  Pass begin_pass(const at::Tensor& x, bool training, const char* where);
+  // Every candidate transformed (noise added in training): layers [L,K,B,C,H,W], masks
+  // [L,K,B,1,H,W].
+  void all_candidates(const Pass& pass, at::Tensor* layers, at::Tensor* masks) const;
   at::Tensor sprite_stack(bool training) const;
   // all: every candidate -> [L,K,B,C',H,W] (possibly a strided view); else the listed items ->
   // [N,C',H,W].

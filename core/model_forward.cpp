@@ -202,23 +202,49 @@ at::Tensor DtiSprites::compose_chosen(const at::Tensor& layers, const at::Tensor
   return layered_composition(all_layers, all_masks, occlusion_with_background(occ));  // [B,C,H,W]
 }
 
+struct DtiSprites::Pass {
+  Predicted pred;    // features, predicted parameters, occlusion
+  at::Tensor stack;  // [K,C',h,w] sprites (appearance, mask, canvas)
+  at::Tensor noise;  // [K,1,H,W] (training with noise injection) or undefined
+  at::Tensor bkgs;   // [M,B,C,H,W] transformed backgrounds or undefined
+};
+
+DtiSprites::Pass DtiSprites::begin_pass(const at::Tensor& x, bool training, const char* where) {
+  check_shape(where, "x", x,
+              {{"B", -1},
+               {"C", options_.channels},
+               {"H", options_.image_size[0]},
+               {"W", options_.image_size[1]}});
+  Pass pass;
+  pass.pred = predict(x, training);
+  pass.stack = sprite_stack(training);
+  if (training && options_.inject_noise > 0) pass.noise = draw_noise();
+  pass.bkgs = transform_backgrounds(pass.pred);
+  return pass;
+}
+
+void DtiSprites::all_candidates(const Pass& pass, at::Tensor* layers, at::Tensor* masks) const {
+  const int64_t H = options_.image_size[0], W = options_.image_size[1];
+  auto items = transform_items(pass.stack, pass.pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
+  at::Tensor rows =
+      pass.noise.defined() ? pass.noise.view({1, num_sprites_, 1, 1, H, W}) : at::Tensor();
+  split_and_noise(items, rows, layers, masks);  // [L,K,B,C,H,W], [L,K,B,1,H,W]
+}
+
 TrainOutput DtiSprites::forward_train(const at::Tensor& x) {
-  const int64_t L = options_.n_objects, K = num_sprites_, B = x.size(0);
+  const int64_t L = options_.n_objects, B = x.size(0);
   const int64_t C = options_.channels, H = options_.image_size[0], W = options_.image_size[1];
-  check_shape("forward_train", "x", x, {{"B", -1}, {"C", C}, {"H", H}, {"W", W}});
-  auto pred = predict(x, /*training=*/true);
-  auto stack = sprite_stack(/*training=*/true);
-  at::Tensor noise = options_.inject_noise > 0 ? draw_noise() : at::Tensor();  // [K,1,H,W]
-  auto bkgs = transform_backgrounds(pred);                                     // [M,B,C,H,W]
+  auto pass = begin_pass(x, /*training=*/true, "forward_train");
+  const auto& pred = pass.pred;
+  const auto& bkgs = pass.bkgs;
+  const auto& noise = pass.noise;
 
   Selection sel;
   {
     // Pass 1, no gradient: every candidate, then the selection.
     at::NoGradGuard no_grad;
-    auto items = transform_items(stack, pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
     at::Tensor layers, masks;
-    split_and_noise(items, noise.defined() ? noise.view({1, K, 1, 1, H, W}) : at::Tensor(), &layers,
-                    &masks);
+    all_candidates(pass, &layers, &masks);
     sel = select(x, layers, masks, bkgs, pred.occ);
   }
 
@@ -227,7 +253,7 @@ TrainOutput DtiSprites::forward_train(const at::Tensor& x) {
   auto layer_idx = at::arange(L, long_opts).repeat_interleave(B);  // [L·B]
   auto batch_idx = at::arange(B, long_opts).repeat({L});           // [L·B]
   auto sprite_idx = sel.sprites.flatten();                         // [L·B]
-  auto items = transform_items(stack, pred, sprite_idx, layer_idx, batch_idx, /*all=*/false);
+  auto items = transform_items(pass.stack, pred, sprite_idx, layer_idx, batch_idx, /*all=*/false);
   at::Tensor layers, masks;
   split_and_noise(items, noise.defined() ? noise.index_select(0, sprite_idx) : at::Tensor(),
                   &layers, &masks);
@@ -248,16 +274,11 @@ TrainOutput DtiSprites::forward_train(const at::Tensor& x) {
 
 TrainOutput DtiSprites::forward_train_reference(const at::Tensor& x) {
   const int64_t L = options_.n_objects, K = num_sprites_, B = x.size(0);
-  const int64_t C = options_.channels, H = options_.image_size[0], W = options_.image_size[1];
-  check_shape("forward_train_reference", "x", x, {{"B", -1}, {"C", C}, {"H", H}, {"W", W}});
-  auto pred = predict(x, /*training=*/true);
-  auto stack = sprite_stack(/*training=*/true);
-  at::Tensor noise = options_.inject_noise > 0 ? draw_noise() : at::Tensor();
-  auto bkgs = transform_backgrounds(pred);
-  auto items = transform_items(stack, pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
+  auto pass = begin_pass(x, /*training=*/true, "forward_train_reference");
+  const auto& pred = pass.pred;
+  const auto& bkgs = pass.bkgs;
   at::Tensor layers, masks;
-  split_and_noise(items, noise.defined() ? noise.view({1, K, 1, 1, H, W}) : at::Tensor(), &layers,
-                  &masks);
+  all_candidates(pass, &layers, &masks);  // with gradient, as the reference
   auto sel = select(x, layers, masks, bkgs, pred.occ);
   TrainOutput out;
   out.selection = sel.sprites;
@@ -282,14 +303,11 @@ TrainOutput DtiSprites::forward_train_reference(const at::Tensor& x) {
 Decomposition DtiSprites::decompose(const at::Tensor& x) {
   at::NoGradGuard no_grad;
   const int64_t L = options_.n_objects, B = x.size(0);
-  const int64_t C = options_.channels, H = options_.image_size[0], W = options_.image_size[1];
-  check_shape("decompose", "x", x, {{"B", -1}, {"C", C}, {"H", H}, {"W", W}});
-  auto pred = predict(x, /*training=*/false);
-  auto items =
-      transform_items(sprite_stack(false), pred, {}, {}, {}, /*all=*/true);  // [L,K,B,C',H,W]
+  auto pass = begin_pass(x, /*training=*/false, "decompose");
+  const auto& pred = pass.pred;
+  const auto& bkgs = pass.bkgs;
   at::Tensor layers, masks;
-  split_and_noise(items, {}, &layers, &masks);
-  auto bkgs = transform_backgrounds(pred);
+  all_candidates(pass, &layers, &masks);
   auto sel = select(x, layers, masks, bkgs, pred.occ);
 
   const auto long_opts = x.options().dtype(at::kLong);
