@@ -158,16 +158,17 @@ int64_t DtiSprites::num_trainable_parameters() const {
   return n;
 }
 
+at::Tensor DtiSprites::with_empty_sprite(const at::Tensor& params) const {
+  if (!options_.add_empty_sprite) return params;
+  return at::cat({params, at::zeros_like(params[0]).unsqueeze(0)});  // [K_real+1,...]
+}
+
 at::Tensor DtiSprites::prototypes() const {
-  auto params = prototype_params_;
-  if (options_.add_empty_sprite) params = at::cat({params, at::zeros_like(params[0]).unsqueeze(0)});
-  return softclip(params);  // [K,C,h,w]
+  return softclip(with_empty_sprite(prototype_params_));  // [K,C,h,w]
 }
 
 at::Tensor DtiSprites::masks() const {
-  auto params = mask_params_;
-  if (options_.add_empty_sprite) params = at::cat({params, at::zeros_like(params[0]).unsqueeze(0)});
-  return softclip(params);  // [K,1,h,w]
+  return softclip(with_empty_sprite(mask_params_));  // [K,1,h,w]
 }
 
 at::Tensor DtiSprites::backgrounds() const {

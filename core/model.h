@@ -141,6 +141,8 @@ class DtiSprites {
   // [L,K,B,1,H,W].
   void all_candidates(const Pass& pass, at::Tensor* layers, at::Tensor* masks) const;
   at::Tensor sprite_stack(bool training) const;
+  // Raw sprite parameters [K_real,...] with the (zero) empty sprite appended when configured.
+  at::Tensor with_empty_sprite(const at::Tensor& params) const;
   // all: every candidate -> [L,K,B,C',H,W] (possibly a strided view); else the listed items ->
   // [N,C',H,W].
   at::Tensor transform_items(const at::Tensor& stack, const Predicted& pred,

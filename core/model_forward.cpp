@@ -52,8 +52,7 @@ at::Tensor DtiSprites::sprite_stack(bool training) const {
   at::Tensor mask;
   if (noise) {
     // With noise injection the raw masks are transformed and clamped after the noise is added.
-    mask = mask_params_;
-    if (options_.add_empty_sprite) mask = at::cat({mask, at::zeros_like(mask[0]).unsqueeze(0)});
+    mask = with_empty_sprite(mask_params_);
   } else {
     mask = masks();
   }

@@ -27,13 +27,6 @@ std::vector<NamedTensor> prefixed(const std::string& prefix, const std::vector<N
   return out;
 }
 
-std::vector<NamedTensor> model_tensors(const DtiSprites& model) {
-  std::vector<NamedTensor> out;
-  for (const auto& p : model.parameters()) out.push_back({"model." + p.name, p.tensor});
-  for (const auto& b : model.buffers()) out.push_back({"buffer." + b.name, b.tensor});
-  return out;
-}
-
 }  // namespace
 
 EncoderUpdate parse_encoder_update(const std::string& name) {
@@ -61,6 +54,13 @@ void TrainerOptions::validate() const {
   DTI_CHECK(log_interval >= 1, "train_stat_interval must be >= 1, got ", log_interval);
   DTI_CHECK(checkpoint_interval >= 0, "checkpoint_interval must be >= 0, got ",
             checkpoint_interval);
+}
+
+std::vector<NamedTensor> model_tensors(const DtiSprites& model) {
+  std::vector<NamedTensor> out;
+  for (const auto& p : model.parameters()) out.push_back({"model." + p.name, p.tensor});
+  for (const auto& b : model.buffers()) out.push_back({"buffer." + b.name, b.tensor});
+  return out;
 }
 
 double peak_rss_mb() {

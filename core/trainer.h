@@ -159,6 +159,10 @@ class Trainer {
   double last_epoch_loss_ = std::numeric_limits<double>::quiet_NaN();  // none completed yet
 };
 
+/// The model's parameters and buffers under the names checkpoints store them ("model.<name>",
+/// "buffer.<name>"); load a checkpoint's model with copy_named(checkpoint, model_tensors(model)).
+std::vector<NamedTensor> model_tensors(const DtiSprites& model);
+
 /// Peak resident memory of this process in MiB.
 double peak_rss_mb();
 

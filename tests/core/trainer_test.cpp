@@ -12,33 +12,12 @@
 #include "core/error.h"
 #include "core/paper_configs.h"
 #include "core/trainer.h"
+#include "tests/core/tensor_source.h"
 
 namespace dti::test {
 namespace {
 
 using core::DtiSprites;
-
-// In-memory images; the order of epoch e is a permutation drawn from (seed, e) alone.
-class TensorSource : public core::BatchSource {
- public:
-  TensorSource(at::Tensor images, int64_t batch, uint64_t seed)
-      : images_(images), batch_(batch), seed_(seed) {}
-  int64_t batches_per_epoch() const override { return images_.size(0) / batch_; }
-  void seek(int64_t epoch, int64_t batch) override { epoch_ = epoch, batch_index_ = batch; }
-  at::Tensor next() override {
-    if (batch_index_ == batches_per_epoch()) ++epoch_, batch_index_ = 0;
-    auto gen =
-        at::make_generator<at::CPUGeneratorImpl>(seed_ * 1000 + static_cast<uint64_t>(epoch_));
-    auto order = at::randperm(images_.size(0), gen, at::kLong);
-    auto idx = order.narrow(0, batch_index_++ * batch_, batch_);
-    return images_.index_select(0, idx);
-  }
-
- private:
-  at::Tensor images_;
-  int64_t batch_, epoch_ = 0, batch_index_ = 0;
-  uint64_t seed_;
-};
 
 core::ModelOptions tiny() {
   auto o = core::paper_model_options("tetrominoes");

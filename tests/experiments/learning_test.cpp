@@ -16,6 +16,7 @@
 #include "metrics/adjusted_rand.h"
 #include "metrics/clustering.h"
 #include "metrics/segmentation.h"
+#include "tests/core/tensor_source.h"
 
 namespace dti::test {
 namespace {
@@ -72,24 +73,6 @@ Set make_set(int64_t n, int64_t size, int shapes, int objects, bool grey_backgro
   return s;
 }
 
-// In-memory images in a seeded order per epoch.
-class TensorSource : public core::BatchSource {
- public:
-  TensorSource(at::Tensor images, int64_t batch) : images_(std::move(images)), batch_(batch) {}
-  int64_t batches_per_epoch() const override { return images_.size(0) / batch_; }
-  void seek(int64_t epoch, int64_t batch) override { epoch_ = epoch, index_ = batch; }
-  at::Tensor next() override {
-    if (index_ == batches_per_epoch()) ++epoch_, index_ = 0;
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(1000 + static_cast<uint64_t>(epoch_));
-    auto order = at::randperm(images_.size(0), gen, at::kLong);
-    return images_.index_select(0, order.narrow(0, index_++ * batch_, batch_));
-  }
-
- private:
-  at::Tensor images_;
-  int64_t batch_, epoch_ = 0, index_ = 0;
-};
-
 std::vector<int64_t> flat(const at::Tensor& t) {
   auto c = t.contiguous().to(at::kLong);
   return {c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel()};
@@ -145,7 +128,7 @@ TEST(Learning, MultiLayerPipelineDecomposesObjectsIntoTheirShapes) {
     std::cout << "iteration " << p.iteration << " loss " << p.loss << " ARI-FG "
               << score_decomposition(model, test, shapes).ari_fg << std::endl;
   });
-  TensorSource source(train.images, 16);
+  TensorSource source(train.images, 16, 1);
   trainer.train(source);
   const auto trained = score_decomposition(model, test, shapes);
   std::cout << "ARI-FG untrained " << untrained.ari_fg << " -> trained " << trained.ari_fg
@@ -181,7 +164,7 @@ TEST(Learning, SingleLayerClusteringFindsTheClasses) {
     std::cout << "iteration " << p.iteration << " loss " << p.loss << " accuracy " << accuracy()
               << std::endl;
   });
-  TensorSource source(train.images, 16);
+  TensorSource source(train.images, 16, 1);
   trainer.train(source);
   const double trained = accuracy();
   std::cout << "clustering accuracy " << trained << std::endl;
