@@ -1,4 +1,4 @@
-// Speed of the model's stages in the settings of SPEC 6, as images/s (items_per_second).
+// Speed of the model's stages in the settings of paper Table 6, as images/s (items_per_second).
 //   BM_Compose      composition of the chosen layers (Eq. 2) / all K^L·M compositions (L = 1)
 //   BM_GreedySelect Algorithm 1 on random candidates (T sweeps)
 //   BM_TrainStep    forward, backward and Adam step in training mode; /initial = a fresh model
@@ -20,15 +20,15 @@
 #include "core/greedy.h"
 #include "core/model.h"
 #include "core/occlusion.h"
-#include "core/paper_configs.h"
 #include "core/runtime.h"
+#include "experiments/paper_model_options.h"
 
 namespace {
 
 using dti::core::DtiSprites;
 
 struct Setting {
-  const char* name;      // dataset of SPEC 6
+  const char* name;      // dataset of paper Table 6
   int64_t batch;         // batch size of the authors' config
   int64_t active_epoch;  // an epoch where every module is on and sprites train
 };
@@ -57,7 +57,7 @@ void finish(benchmark::State& state, int64_t images_per_iteration) {
 
 void BM_Compose(benchmark::State& state) {
   const Setting& s = kSettings[state.range(0)];
-  auto o = dti::core::paper_model_options(s.name);
+  auto o = dti::experiments::paper_model_options(s.name);
   const int64_t L = o.n_objects, K = o.n_sprites + (o.add_empty_sprite ? 1 : 0), B = s.batch;
   const int64_t C = o.channels, H = o.image_size[0], W = o.image_size[1];
   const auto dev = bench_device();
@@ -72,7 +72,7 @@ void BM_Compose(benchmark::State& state) {
                                 dev.type() == at::kCPU ? at::TensorOptions(at::kLong)
                                                        : at::TensorOptions(at::kLong).device(dev)),
                     1);
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   for (auto _ : state) {
     at::Tensor out = L == 1 ? dti::core::compose_all(layers, masks, occ, bkg.unsqueeze(0), false)
                             : dti::core::compose_weighted(layers, masks, occ, resps, bkg);
@@ -84,7 +84,7 @@ void BM_Compose(benchmark::State& state) {
 
 void BM_GreedySelect(benchmark::State& state) {
   const Setting& s = kSettings[state.range(0)];
-  auto o = dti::core::paper_model_options(s.name);
+  auto o = dti::experiments::paper_model_options(s.name);
   const int64_t L = o.n_objects, K = o.n_sprites + (o.add_empty_sprite ? 1 : 0), B = s.batch;
   const int64_t C = o.channels, H = o.image_size[0], W = o.image_size[1];
   const auto dev = bench_device();
@@ -109,7 +109,7 @@ void BM_TrainStep(benchmark::State& state) {
   const Setting& s = kSettings[state.range(0)];
   const bool active = state.range(1) != 0;
   const auto dev = bench_device();
-  DtiSprites model(dti::core::paper_model_options(s.name), 0);
+  DtiSprites model(dti::experiments::paper_model_options(s.name), 0);
   model.to(dev);
   model.set_epoch(active ? s.active_epoch : 0);
   std::vector<dti::core::AdamParameter> params;

@@ -1,4 +1,4 @@
-// Google Benchmark of dti::metrics at the sizes of the paper's evaluations (SPEC section 7):
+// Google Benchmark of dti::metrics at the sizes of the paper's evaluations (docs/evaluation.md):
 // ARI / ARI-FG over 320 images of 128x128 (Tables 1, 2), the semantic confusion matrix over the
 // same images (Table 5), clustering scores of SVHN's 99,289 images (Table 3) and the Hungarian
 // matching alone. Run: dti_metrics_bench --benchmark_format=json > metrics_bench.json
@@ -73,7 +73,7 @@ BENCHMARK(BM_AriAccumulator)
     ->Unit(benchmark::kMillisecond);
 
 // The same with ARI-FG on its own map (predicted background reassigned to an object layer), as
-// SPEC 7 and the reference's separate with_bkg=False evaluation score it.
+// docs/evaluation.md and the reference's separate with_bkg=False evaluation score it.
 void BM_AriAccumulatorTwoMaps(benchmark::State& state) {
   const int64_t images = state.range(0), side = state.range(1);
   const LabelMaps maps = make_maps(images, side, kLabels);

@@ -6,10 +6,35 @@ endfunction()
 
 # LibTorch is found once. Debian's CPU build lives in the default prefix; a CUDA build is found
 # through CMAKE_PREFIX_PATH (python3 -c 'import torch;print(torch.utils.cmake_prefix_path)').
+# Called first from the top-level CMakeLists.txt: LibTorch's compiler flags (TORCH_CXX_FLAGS, e.g.
+# -D_GLIBCXX_USE_CXX11_ABI=0|1) then apply to every C++ target of the suite, the torch-free
+# libraries and GoogleTest built from source included, so that std::string and friends have one
+# ABI across all of them (a library built without them fails to link with one built with them).
 macro(dti_find_torch)
   if(NOT DEFINED TORCH_LIBRARIES)
     find_package(Torch REQUIRED)
+    # TorchConfig.cmake looks for some of its libraries (libc10.so, libkineto) in the system paths
+    # before its own lib/: another LibTorch on a machine with Debian's would link Debian's
+    # libc10.so beside its own libtorch. Take each one that LibTorch's lib/ also has from there.
+    set(_dti_torch_libs)
+    foreach(_lib IN LISTS TORCH_LIBRARIES)
+      get_filename_component(_name "${_lib}" NAME)
+      if(IS_ABSOLUTE "${_lib}" AND EXISTS "${TORCH_INSTALL_PREFIX}/lib/${_name}")
+        set(_lib "${TORCH_INSTALL_PREFIX}/lib/${_name}")
+      endif()
+      list(APPEND _dti_torch_libs "${_lib}")
+    endforeach()
+    set(TORCH_LIBRARIES ${_dti_torch_libs})
     message(STATUS "LibTorch ${Torch_VERSION}: ${TORCH_LIBRARIES}")
+    separate_arguments(DTI_TORCH_CXX_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+    set(DTI_TORCH_CXX11_ABI ON)
+    if(DTI_TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
+      set(DTI_TORCH_CXX11_ABI OFF)
+    endif()
+    message(STATUS "LibTorch flags for every target: '${TORCH_CXX_FLAGS}' (C++11 ABI: ${DTI_TORCH_CXX11_ABI})")
+    foreach(_flag IN LISTS DTI_TORCH_CXX_FLAGS)
+      add_compile_options($<$<COMPILE_LANGUAGE:CXX>:${_flag}>)
+    endforeach()
   endif()
 endmacro()
 
@@ -23,9 +48,20 @@ function(dti_use_torch target)
   else()
     target_link_libraries(${target} PUBLIC ${TORCH_LIBRARIES})
   endif()
-  if(TORCH_CXX_FLAGS)
-    separate_arguments(_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
-    target_compile_options(${target} PRIVATE ${_flags})
-  endif()
   target_precompile_headers(${target} PRIVATE <ATen/ATen.h>)
+endfunction()
+
+# dti_include_layers(<target> <folder>...): the target sees only the named top-level folders of
+# the source tree (its own and those below it in the layering), through a folder of links made
+# for it in the build tree. An upward include (core including "experiments/...") then fails to
+# compile instead of only failing to link. Consumers inherit the view (PUBLIC).
+function(dti_include_layers target)
+  set(view ${CMAKE_BINARY_DIR}/include-views/${target})
+  file(MAKE_DIRECTORY ${view})
+  foreach(folder IN LISTS ARGN)
+    if(NOT EXISTS ${view}/${folder})
+      file(CREATE_LINK ${PROJECT_SOURCE_DIR}/${folder} ${view}/${folder} SYMBOLIC)
+    endif()
+  endforeach()
+  target_include_directories(${target} PUBLIC ${view})
 endfunction()

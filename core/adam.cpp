@@ -3,7 +3,7 @@
 #include <cmath>
 #include <map>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::core {
 
@@ -42,7 +42,7 @@ void Adam::update(AdamParameter& p, AdamState& s, const at::Tensor& grad_in) {
 }
 
 void Adam::step() {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   for (size_t i = 0; i < parameters_.size(); ++i) {
     auto& p = parameters_[i];
     const at::Tensor& grad = p.tensor.grad();
@@ -62,7 +62,7 @@ void Adam::zero_grad() {
 void Adam::copy_state_slice(size_t i, int64_t dim, int64_t dst, int64_t src) {
   AdamState& s = states_.at(i);
   if (!s.exp_avg.defined() || dst == src) return;
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   s.exp_avg.select(dim, dst).copy_(s.exp_avg.select(dim, src));
   s.exp_avg_sq.select(dim, dst).copy_(s.exp_avg_sq.select(dim, src));
 }

@@ -2,8 +2,8 @@
 // Adam exactly as torch.optim.Adam 1.13 computes it (L2 weight decay added to the gradient,
 // bias corrections, eps after the corrected square root), with two features the reference's
 // behaviour needs: a parameter may be updated several times per step (the encoder listed once per
-// transformation network, SPEC 5), and moments can be copied between sprite slices
-// (empty-sprite reassignment).
+// transformation network, docs/training.md#encoder-multiplicity), and moments can be copied between
+// sprite slices (empty-sprite reassignment).
 
 #include <ATen/ATen.h>
 

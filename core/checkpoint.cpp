@@ -9,7 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/strings.h"
 
 namespace dti::core {
 namespace {
@@ -215,11 +216,11 @@ Checkpoint load_checkpoint(const std::string& path) {
 }
 
 void copy_named(const Checkpoint& from, const std::vector<NamedTensor>& into, bool allow_missing) {
-  at::NoGradGuard no_grad;
-  std::string missing;
+  c10::NoGradGuard no_grad;
+  std::vector<std::string> missing;
   for (const auto& t : into) {
     if (!from.has_tensor(t.name)) {
-      missing += (missing.empty() ? "" : ", ") + t.name;
+      missing.push_back(t.name);
       continue;
     }
     const auto& src = from.tensor(t.name);

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shapes.h"
 
 namespace dti::core {
@@ -103,7 +103,7 @@ at::Tensor Encoder::conv(const at::Tensor& x, int64_t i) const {
 at::Tensor Encoder::norm(const at::Tensor& x, int64_t i, bool training) {
   Norm& n = norms_[static_cast<size_t>(i)];
   if (training) {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     n.num_batches_tracked.add_(1);
   }
   return at::batch_norm(x, n.weight, n.bias, n.running_mean, n.running_var, training, 0.1, 1e-5,

@@ -1,5 +1,5 @@
 #pragma once
-// Image encoders of SPEC 6: CIFAR ResNet-20/32 (parameter-free option-A shortcuts) and the
+// Image encoders (docs/model.md): CIFAR ResNet-20/32 (parameter-free option-A shortcuts) and the
 // ImageNet ResNet-18 without classifier, each followed by adaptive average pooling to a grid.
 
 #include <ATen/ATen.h>

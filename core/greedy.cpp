@@ -119,7 +119,7 @@ at::Tensor fused_distances(const at::Tensor& x, const at::Tensor& cur_layers,
 GreedyResult greedy_select(const at::Tensor& x, const at::Tensor& layers, const at::Tensor& masks,
                            const at::Tensor& background, const at::Tensor& occ,
                            const GreedyOptions& options, at::Tensor* debug_distances) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   check_shape("greedy_select", "layers", layers,
               {{"L", -1}, {"K", -1}, {"B", -1}, {"C", -1}, {"H", -1}, {"W", -1}});
   const int64_t L = layers.size(0), K = layers.size(1), B = layers.size(2);

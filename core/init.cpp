@@ -1,6 +1,6 @@
 #include "core/init.h"
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::core {
 

@@ -1,5 +1,5 @@
 #pragma once
-// Initialisers of SPEC 2: constant appearance, Gaussian masks.
+// Initialisers (docs/model.md#sprites-and-backgrounds): constant appearance, Gaussian masks.
 
 #include <ATen/ATen.h>
 

@@ -2,7 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/init.h"
 #include "core/shapes.h"
 #include "core/softclip.h"
@@ -31,7 +31,7 @@ DtiSprites::DtiSprites(const ModelOptions& options, uint64_t seed)
   const int64_t L = options_.n_objects, M = options_.n_backgrounds;
   num_sprites_ = K_real + (options_.add_empty_sprite ? 1 : 0);
 
-  // Sprites (SPEC 2). 'sample' and 'mean' start constant and are set by initialize_from_images().
+  // Sprites (docs/model.md): 'sample' and 'mean' start constant, set by initialize_from_images().
   at::Tensor protos;
   if (options_.proto_init == "gaussian") {
     protos = gaussian_weights(h, w, C, options_.gaussian_weights_std)
@@ -62,7 +62,7 @@ DtiSprites::DtiSprites(const ModelOptions& options, uint64_t seed)
                                        generator_);
   features_ = encoder_->out_features(H, W);
 
-  // Transformation networks (SPEC 3): sprite-specific ones work at sprite resolution when a layer
+  // Transformation networks (docs/model.md): sprite-specific ones work at sprite size when a layer
   // network maps h×w to H×W, directly at H×W otherwise.
   const bool has_layer_network = !is_identity_name(options_.transformation_sequence_layer);
   TransformOptions sprite_tf;
@@ -182,7 +182,7 @@ void DtiSprites::initialize_from_images(const at::Tensor& images) {
                {"H", options_.image_size[0]},
                {"W", options_.image_size[1]}});
   DTI_CHECK(images.size(0) > 0, "initialize_from_images: expected at least one image");
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   auto imgs = images.to(device_, at::kFloat);
   if (options_.proto_init == "sample") {
     // One random training image per sprite, resized to the sprite size (reference 'sample').
@@ -201,7 +201,7 @@ void DtiSprites::restart_sprite_from(int64_t dst, int64_t src) {
   DTI_CHECK(dst >= 0 && dst < K_real && src >= 0 && src < K_real,
             "restart_sprite_from: sprite indices must be in [0, ", K_real, "), got ", dst, " and ",
             src);
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   auto noise = at::randn(prototype_params_[src].sizes(), generator_, at::kFloat).to(device_);
   auto appearance = prototype_params_[src].clone() + noise * kRestartNoise;
   prototype_params_[dst].copy_(appearance);

@@ -1,5 +1,5 @@
 #pragma once
-// The DTI-Sprites model (SPEC 1-5): sprites, masks and backgrounds, the shared encoder, the
+// The DTI-Sprites model (docs/model.md): sprites, masks and backgrounds, the shared encoder, the
 // transformation networks, occlusion, composition and selection. It never owns the optimiser.
 //
 // Training uses two passes with the same mathematics as the reference: every candidate sprite is
@@ -22,7 +22,7 @@
 
 namespace dti::core {
 
-/// The two optimiser parameter groups of SPEC 5.
+/// The two optimiser parameter groups (docs/training.md#optimiser).
 enum class ParameterGroup {
   kSprites,   ///< Sprite appearances, masks and backgrounds (no weight decay).
   kNetworks,  ///< Encoder and every predictor (weight decay).
@@ -33,7 +33,7 @@ struct Parameter {
   std::string name;           ///< Stable name (checkpoints).
   at::Tensor tensor;          ///< The leaf tensor.
   ParameterGroup group;       ///< Optimiser group.
-  bool encoder = false;       ///< Part of the shared encoder (the multiplicity quirk of SPEC 5).
+  bool encoder = false;       ///< Shared encoder tensor (docs/training.md#encoder-multiplicity).
   int64_t sprite_dim = -1;    ///< Axis indexing the K sprites, or -1 when not per sprite.
   bool copy_moments = false;  ///< Reassignment copies this tensor's Adam moments (reference).
 };
@@ -93,11 +93,11 @@ class DtiSprites {
   /// Evaluation: hard decomposition of x [B,C,H,W] (BatchNorm running statistics, no noise).
   Decomposition decompose(const at::Tensor& x);
   /// Semantic label map [B,H,W] (int64): chosen sprite index + 1 where its mask > 0.5 is visible
-  /// under the binarised occlusion, 0 elsewhere (SPEC 7).
+  /// under the binarised occlusion, 0 elsewhere (docs/evaluation.md#semantic-segmentation).
   at::Tensor semantic_labels(const Decomposition& d) const;
   /// Instance label map [B,H,W] (int64): layer index + 1, 0 = background. With
   /// `reassign_background`, pixels predicted as background go to the layer whose transformed
-  /// appearance is closest to the image there (the ARI-FG protocol of SPEC 7).
+  /// appearance is closest to the image there (ARI-FG, docs/evaluation.md#instance-segmentation).
   at::Tensor instance_labels(const Decomposition& d, const at::Tensor& x,
                              bool reassign_background) const;
 
@@ -106,7 +106,7 @@ class DtiSprites {
   /// BatchNorm running statistics (named), for checkpoints.
   std::vector<NamedTensor> buffers() const;
   /// How many transformation networks hold the shared encoder (the reference lists its
-  /// parameters that many times in the optimiser: SPEC 5).
+  /// parameters that many times in the optimiser: docs/training.md#encoder-multiplicity).
   int64_t encoder_multiplicity() const;
   /// Number of learnable scalars (each tensor once).
   int64_t num_trainable_parameters() const;
@@ -121,7 +121,7 @@ class DtiSprites {
   /// images [N,C,H,W] (the reference uses 100 random ones). No-op for data-free initialisations.
   void initialize_from_images(const at::Tensor& images);
   /// Re-initialises sprite `dst` as a copy of sprite `src` (appearance + N(0, 1e-4) noise, same
-  /// mask, predictors of every layer copied): empty-sprite reassignment, SPEC 5.
+  /// mask, predictors of every layer copied): docs/training.md#reassignment.
   void restart_sprite_from(int64_t dst, int64_t src);
 
   /// Moves everything to `device`. Call before building an optimiser over parameters().

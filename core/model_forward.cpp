@@ -156,7 +156,7 @@ void DtiSprites::split_and_noise(const at::Tensor& items, const at::Tensor& nois
 DtiSprites::Selection DtiSprites::select(const at::Tensor& x, const at::Tensor& layers,
                                          const at::Tensor& masks, const at::Tensor& backgrounds,
                                          const at::Tensor& occ) const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const int64_t L = options_.n_objects, K = num_sprites_, B = x.size(0);
   Selection sel;
   if (options_.estimate_minimum) {
@@ -241,7 +241,7 @@ TrainOutput DtiSprites::forward_train(const at::Tensor& x) {
   Selection sel;
   {
     // Pass 1, no gradient: every candidate, then the selection.
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     at::Tensor layers, masks;
     all_candidates(pass, &layers, &masks);
     sel = select(x, layers, masks, bkgs, pred.occ);
@@ -300,7 +300,7 @@ TrainOutput DtiSprites::forward_train_reference(const at::Tensor& x) {
 }
 
 Decomposition DtiSprites::decompose(const at::Tensor& x) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const int64_t L = options_.n_objects, B = x.size(0);
   auto pass = begin_pass(x, /*training=*/false, "decompose");
   const auto& pred = pass.pred;
@@ -327,7 +327,7 @@ Decomposition DtiSprites::decompose(const at::Tensor& x) {
 }
 
 at::Tensor DtiSprites::semantic_labels(const Decomposition& d) const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const int64_t L = d.masks.size(0), B = d.masks.size(1);
   auto labels = (d.selection + 1).to(at::kFloat).view({L, B, 1, 1, 1}).expand_as(d.masks);
   auto hard_masks = (d.masks > 0.5).to(at::kFloat);
@@ -337,7 +337,7 @@ at::Tensor DtiSprites::semantic_labels(const Decomposition& d) const {
 
 at::Tensor DtiSprites::instance_labels(const Decomposition& d, const at::Tensor& x,
                                        bool reassign_background) const {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const int64_t L = d.masks.size(0);
   auto ids = at::arange(1, L + 1, d.masks.options()).view({L, 1, 1, 1, 1}).expand_as(d.masks);
   auto hard_masks = (d.masks > 0.5).to(at::kFloat);

@@ -1,6 +1,7 @@
 #include "core/model_options.h"
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/strings.h"
 #include "core/transform.h"
 
 namespace dti::core {
@@ -11,9 +12,7 @@ void check_one_of(const std::string& field, const std::string& value,
   for (const auto& v : valid) {
     if (v == value) return;
   }
-  std::string list;
-  for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
-  throw Error(field + ": unknown value '" + value + "'; valid: " + list);
+  throw Error(field + ": unknown value '" + value + "'; valid: " + join(valid));
 }
 
 }  // namespace

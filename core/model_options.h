@@ -9,7 +9,7 @@
 
 namespace dti::core {
 
-/// Everything that defines a DTI-Sprites model (SPEC 2-4 and 6).
+/// Everything that defines a DTI-Sprites model (docs/model.md; per-dataset values: paper Table 6).
 struct ModelOptions {
   /// Colour channels C of the images.
   int64_t channels = 3;

@@ -1,5 +1,5 @@
 #pragma once
-// Occlusion matrices (SPEC 1). occ[j][l][b] = how much layer j covers (is in front of) layer l.
+// Occlusion matrices (docs/model.md#occlusion). occ[j][l][b] = how much layer j covers layer l.
 
 #include <ATen/ATen.h>
 

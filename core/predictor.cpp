@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shapes.h"
 
 namespace dti::core {
@@ -60,7 +60,7 @@ void PredictorBank::copy_instance(int64_t dst, int64_t src) {
             "PredictorBank::copy_instance: indices must be in [0, ", count_, "), got ", dst,
             " and ", src);
   if (dst == src) return;
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const auto params = parameters("");
   for (size_t i = 0; i < params.size(); ++i) {
     const int64_t dim = instance_dim(i);

@@ -1,5 +1,5 @@
 #pragma once
-// Transformation predictors (SPEC 3): G independent MLPs Linear(D,128) → ReLU → Linear(128,128)
+// Predictors (docs/model.md#predictors): G independent MLPs Linear(D,128) → ReLU → Linear(128,128)
 // → ReLU → Linear(128,P) that read the same features, evaluated together (one matrix product
 // for the first layer, batched products for the others) instead of one after another.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Empty-sprite reassignment (SPEC 5) as a pure function: which sprites to restart, from which.
+// Empty-sprite reassignment (docs/training.md#reassignment): which sprites to restart, from which.
 
 #include <cstdint>
 #include <vector>

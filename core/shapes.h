@@ -5,7 +5,7 @@
 
 #include <initializer_list>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::core {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The soft clamp of SPEC 2: identity on [0,1], slope `alpha` outside.
+// The soft clamp (docs/model.md#soft-clamp): identity on [0,1], slope `alpha` outside.
 
 #include <ATen/ATen.h>
 

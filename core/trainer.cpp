@@ -6,7 +6,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/reassignment.h"
 
 namespace dti::core {

@@ -1,5 +1,5 @@
 #pragma once
-// The training protocol of SPEC 5: Adam with two parameter groups, the per-group multi-step
+// Training protocol (docs/training.md): Adam with two parameter groups, the per-group multi-step
 // schedule by epoch, curriculum and sprite freezing through the model's epoch, noise injection,
 // empty-sprite reassignment with Adam moments copied, progress reports, atomic checkpoints and
 // exact resumption on the CPU.
@@ -19,7 +19,7 @@
 
 namespace dti::core {
 
-/// How the shared encoder is updated (SPEC 5).
+/// How the shared encoder is updated (docs/training.md#encoder-multiplicity).
 enum class EncoderUpdate {
   kReference,     ///< Adam applied once per transformation network holding it (the authors' code).
   kDeduplicated,  ///< Adam applied once per step.

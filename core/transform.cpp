@@ -3,7 +3,7 @@
 #include <sstream>
 #include <utility>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/transform_modules.h"
 
 namespace dti::core {

@@ -1,5 +1,5 @@
 #pragma once
-// Transformation modules (SPEC 3), each behind one interface. A module maps a batch of images
+// Transformation modules, each behind one interface (docs/model.md). A module maps images
 // x [N,Cin,h,w] with its raw predicted parameters beta [N,P] to [N,Cin,H',W']; the identity
 // offset is added inside the module, so beta = 0 gives the documented starting transform.
 

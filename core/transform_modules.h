@@ -1,5 +1,5 @@
 #pragma once
-// Concrete transformation modules (SPEC 3). Use make_transform() rather than these directly.
+// Concrete transformation modules (docs/model.md#modules). Use make_transform() rather than these.
 
 #include "core/transform.h"
 

@@ -1,6 +1,6 @@
 #include "core/transform_modules.h"
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::core {
 namespace {

@@ -1,5 +1,5 @@
 #pragma once
-// A transformation network (SPEC 3): one sequence of modules (e.g. color_projective_tps) with a
+// A transformation network (docs/model.md): modules in sequence (e.g. color_projective_tps) with a
 // curriculum, applied to G instances (the K sprites of a layer, the L layers or the M
 // backgrounds), each instance with its own predictor per module.
 

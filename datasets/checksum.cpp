@@ -6,7 +6,7 @@
 #include <fstream>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::datasets {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/sha256.h"
+#include "base/sha256.h"
 
 namespace dti::datasets {
 

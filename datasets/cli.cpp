@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/strings.h"
 #include "datasets/convert.h"
 #include "datasets/dataset_file.h"
 #include "datasets/inspect.h"
@@ -39,11 +40,7 @@ const char* kUsage =
 
 const std::vector<std::string> kGenerators = {"tetrominoes", "multi_dsprites", "multi_dsprites2"};
 
-std::string choices(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
+std::string choices(const std::vector<std::string>& names) { return join(names); }
 
 extern "C" void on_signal(int) { request_interrupt(); }
 

@@ -9,7 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/strings.h"
 #include "datasets/checksum.h"
 #include "datasets/convert.h"
 #include "datasets/dataset_file.h"
@@ -69,18 +70,6 @@ std::vector<fs::path> sorted_files(const fs::path& dir, bool (*keep)(const fs::p
   return out;
 }
 
-std::vector<std::string> split(const std::string& line, char separator) {
-  std::vector<std::string> fields;
-  std::stringstream in(line);
-  std::string field;
-  while (std::getline(in, field, separator)) {
-    while (!field.empty() && (field.back() == '\r' || field.back() == ' ')) field.pop_back();
-    while (!field.empty() && field.front() == ' ') field.erase(field.begin());
-    fields.push_back(field);
-  }
-  return fields;
-}
-
 // One row of a GTSRB annotation file.
 struct GtsrbRow {
   int64_t width = 0, height = 0;
@@ -99,7 +88,7 @@ std::map<std::string, GtsrbRow> read_gtsrb_csv(const fs::path& csv) {
   while (std::getline(in, line)) {
     ++number;
     if (line.empty() || line == "\r") continue;
-    const auto f = split(line, ';');
+    const auto f = split(line, ';', /*trim=*/true);
     DTI_CHECK(f.size() == 8, "gtsrb8: '", csv.string(), "' line ", number, " has ", f.size(),
               " fields, expected 8");
     try {
@@ -323,7 +312,7 @@ ConvertSummary convert_folder(const ConvertOptions& options) {
     int64_t number = 0;
     while (std::getline(in, line)) {
       ++number;
-      const auto f = split(line, ',');
+      const auto f = split(line, ',', /*trim=*/true);
       if (f.empty() || (f.size() == 1 && f[0].empty())) continue;
       DTI_CHECK(f.size() == 2, "folder: '", options.labels_csv, "' line ", number,
                 " is not 'relative/path,label'");
@@ -434,9 +423,7 @@ ConvertSummary convert(const std::string& name, const ConvertOptions& options) {
   if (name == "gtsrb8") return convert_gtsrb8(options);
   if (name == "weizmann_horse") return convert_weizmann_horse(options);
   if (name == "folder") return convert_folder(options);
-  std::string valid;
-  for (const auto& n : converter_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw Error(detail::concat("unknown converter '", name, "'; valid: ", valid));
+  throw Error("unknown converter '" + name + "'; valid: " + join(converter_names()));
 }
 
 }  // namespace dti::datasets

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/checksum.h"
 #include "datasets/convert.h"
 #include "datasets/dataset_file.h"

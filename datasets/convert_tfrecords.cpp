@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/checksum.h"
 #include "datasets/convert.h"
 #include "datasets/dataset_file.h"

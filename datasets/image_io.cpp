@@ -8,7 +8,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::datasets {
 

@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/image_io.h"
 #include "datasets/progress.h"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/progress.h"
 #include "datasets/provenance.h"
 #include "datasets/random.h"

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::datasets {
 namespace {

@@ -1,6 +1,6 @@
 #include "datasets/tetrominoes.h"
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/progress.h"
 #include "datasets/provenance.h"
 #include "datasets/random.h"

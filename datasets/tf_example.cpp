@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/strings.h"
 #include "proto/tf_example.pb.h"
 
 namespace dti::datasets {
@@ -66,12 +67,10 @@ struct ExampleView::Impl {
     const auto& map = example.features().feature();
     auto it = map.find(name);
     if (it == map.end()) {
-      std::string known;
       std::vector<std::string> names;
       for (const auto& kv : map) names.push_back(kv.first);
       std::sort(names.begin(), names.end());
-      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-      throw Error(detail::concat(where, ": no feature '", name, "' (the record has: ", known,
+      throw Error(detail::concat(where, ": no feature '", name, "' (the record has: ", join(names),
                                  "); is this the right kind of TFRecord file?"));
     }
     DTI_CHECK(it->second.kind_case() == kind, where, ": feature '", name, "' is not a ", kind_name,

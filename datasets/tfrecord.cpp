@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/crc32c.h"
 
 namespace dti::datasets {

@@ -6,7 +6,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/strings.h"
 #include "core/runtime.h"
 #include "datasets/cli.h"
 #include "experiments/presets.h"
@@ -25,12 +26,6 @@ constexpr int kUsage = 2;
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
-}
 
 const char* kCommands =
     "runexp: DTI-Sprites experiments (ICCV 2021), trained, evaluated and stored reproducibly.\n\n"
@@ -54,7 +49,7 @@ po::options_description common_options(RunnerOptions& o, std::vector<std::string
   po::options_description d("options");
   d.add_options()("help,h", "show this help")(
       "preset", po::value(&o.preset)->default_value("paper"),
-      "paper (SPEC 6), quick (one GPU, < 1 h per run) or smoke (seconds on a CPU)")(
+      "paper, quick (one GPU, < 1 h per run) or smoke (seconds on a CPU); docs/presets.md")(
       "device", po::value(&o.device)->default_value("cpu"), "cpu, cuda or cuda:<index>")(
       "data-dir", po::value(&o.data_dir)->default_value("data"),
       "dataset files (generated ones are made here)")("out",

@@ -14,52 +14,15 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/sha256.h"
+#include "base/error.h"
+#include "base/sha256.h"
+#include "base/strings.h"
 #include "core/transform.h"
 
 namespace dti::experiments {
 namespace {
 
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
-
-std::string join(const std::vector<std::string>& items, const std::string& separator = ", ") {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, separator)) parts.push_back(part);
-  if (!text.empty() && text.back() == separator) parts.emplace_back();
-  return parts;
-}
-
-std::string trim(const std::string& text) {
-  const auto begin = text.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
-}
-
-// Optimal string alignment distance: Levenshtein plus adjacent transpositions, the usual typos.
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
 
 // Shortest decimal text that reads back as the same double, so to_yaml round-trips exactly and
 // stays readable (1e-04 rather than 0.00010000000000000000479). Streams use the classic locale:
@@ -116,8 +79,8 @@ std::string node_text(const YAML::Node& node) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dataset table. Image sizes are those of SPEC 6; n_images 60000 is the size of the authors'
-// Tetrominoes and Multi-dSprites training sets (multi_object.py); 320 evaluated images is SPEC 7.
+// Dataset table. Image sizes are those of paper Table 6; n_images 60000 is the size of the authors'
+// Tetrominoes and Multi-dSprites training sets (multi_object.py); 320 evaluated: docs/evaluation.md
 
 struct DatasetInfo {
   const char* name;
@@ -646,12 +609,7 @@ std::vector<std::string> children(const std::string& prefix) {
 
 std::string unknown_key_message(const std::string& prefix, const std::string& name) {
   const auto valid = children(prefix);
-  std::string best;
-  size_t best_distance = std::max<size_t>(2, name.size() / 3) + 1;
-  for (const auto& candidate : valid) {
-    const size_t d = edit_distance(name, candidate);
-    if (d < best_distance) best = candidate, best_distance = d;
-  }
+  const std::string best = closest_name(name, valid);
   std::string hint;
   if (!best.empty()) {
     hint = "did you mean '" + best + "'? ";
@@ -815,7 +773,7 @@ void check_combinations(const Context& context, const std::map<std::string, Leaf
   }
   if (c.dataset.eval == EvalProtocol::kInstance && c.dataset.n_images > 0 &&
       c.dataset.eval_images > c.dataset.n_images) {
-    // SPEC 7: multi-object models are evaluated on the first images of their training set.
+    // docs/evaluation.md: multi-object models are scored on the first images of the training set.
     fail("dataset.eval_images", std::to_string(c.dataset.eval_images) +
                                     " exceeds dataset.n_images (" +
                                     std::to_string(c.dataset.n_images) +

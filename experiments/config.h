@@ -15,7 +15,7 @@
 
 namespace dti::experiments {
 
-/// How a dataset is evaluated (SPEC 7).
+/// How a dataset is evaluated (docs/evaluation.md#protocols).
 enum class EvalProtocol {
   kInstance,        ///< ARI / ARI-FG on instance maps and semantic mACC / mIoU (Tables 1, 2, 5).
   kClustering,      ///< Clustering accuracy and NMI after Hungarian matching (Table 3).

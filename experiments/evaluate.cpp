@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/batch_iterator.h"
 #include "datasets/subsets.h"
 #include "metrics/adjusted_rand.h"
@@ -129,7 +129,7 @@ EvaluationResult evaluate(core::DtiSprites& model, const datasets::DatasetReader
       auto d = model.decompose(x);
       loss_sum += d.distance.sum().item<double>();
       usage.add(d.selection, K);
-      // Foreground = the chosen sprite's transformed mask > 0.5 (SPEC 7).
+      // Foreground = the chosen sprite's transformed mask > 0.5 (docs/evaluation.md).
       auto truth = to_vector(batch.instance_masks > 0);
       auto pred = to_vector(d.masks[0].squeeze(1) > 0.5);
       coseg.update(truth.data(), pred.data(), static_cast<int64_t>(truth.size()));
@@ -168,7 +168,7 @@ reports::Image label_image(const at::Tensor& labels) {
 std::vector<ArtifactFile> write_artifacts(core::DtiSprites& model,
                                           const datasets::DatasetReader& reader,
                                           const std::string& dir, int64_t samples) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   std::filesystem::create_directories(dir);
   std::vector<ArtifactFile> files;
   auto add = [&](const std::string& kind, const std::string& name, const reports::Image& image,

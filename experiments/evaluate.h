@@ -1,5 +1,5 @@
 #pragma once
-// The evaluation protocols of SPEC 7 over a trained model: instance segmentation (ARI, ARI-FG and
+// The evaluation protocols (docs/evaluation.md) for a model: instance segmentation (ARI, ARI-FG and
 // semantic mACC / mIoU on the first 320 images), clustering (accuracy and NMI on the labelled
 // set) and cosegmentation (pixel accuracy on every image).
 

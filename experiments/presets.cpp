@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/strings.h"
 
 namespace dti::experiments {
 namespace {
@@ -49,9 +50,8 @@ QuickScale quick_table(const std::string& dataset) {
   if (dataset == "gtsrb8") return {10, 0};
   if (dataset == "svhn") return {5, 100000};
   if (dataset == "weizmann_horse") return {10, 0};
-  std::string valid;
-  for (const auto& d : dataset_names()) valid += (valid.empty() ? "" : ", ") + d;
-  throw Error("quick preset: no reduction for dataset '" + dataset + "'; valid: " + valid);
+  throw Error("quick preset: no reduction for dataset '" + dataset +
+              "'; valid: " + join(dataset_names()));
 }
 
 // smoke: seconds per run on two CPU cores, for first use and CI. 48 images in batches of 8 make 6
@@ -71,9 +71,9 @@ constexpr int64_t kSmokeBatch = 8;
 constexpr int64_t kSmokeEpochs = 3;
 
 std::string list_text(const std::vector<int64_t>& values) {
-  std::string out;
-  for (int64_t v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
-  return "[" + out + "]";
+  std::vector<std::string> items;
+  for (int64_t v : values) items.push_back(std::to_string(v));
+  return "[" + join(items) + "]";
 }
 
 int64_t scale_epoch(int64_t epochs, int64_t factor) {
@@ -153,9 +153,7 @@ std::vector<std::string> smoke_overrides(const RunConfig& base) {
 void check_preset(const std::string& preset) {
   const auto names = preset_names();
   if (std::find(names.begin(), names.end(), preset) != names.end()) return;
-  std::string valid;
-  for (const auto& n : names) valid += (valid.empty() ? "" : ", ") + n;
-  throw Error("unknown preset '" + preset + "'; valid: " + valid);
+  throw Error("unknown preset '" + preset + "'; valid: " + join(names));
 }
 
 std::vector<detail::Override> labelled(const std::vector<std::string>& overrides,
@@ -172,10 +170,10 @@ std::vector<std::string> preset_names() { return {"paper", "quick", "smoke"}; }
 
 std::string preset_description(const std::string& preset) {
   check_preset(preset);
-  if (preset == "paper") return "the paper's settings (SPEC 6), unchanged";
+  if (preset == "paper") return "the paper's settings (Table 6), unchanged; docs/presets.md";
   if (preset == "quick")
     return "epoch quantities divided by a per-dataset factor, fewer images: < 1 h on one GPU";
-  return "64 images, 24 iterations exercising every code path: seconds on a CPU";
+  return "48 images, 18 iterations exercising every code path: seconds on a CPU";
 }
 
 QuickScale quick_scale(const std::string& dataset) { return quick_table(dataset); }

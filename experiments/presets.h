@@ -5,7 +5,7 @@
 // (epoch quantities are scaled, curricula follow the sequence lengths), so they also fit
 // multi_dsprites2 and user-written configs. preset_overrides() shows exactly what a preset sets.
 //
-//   paper  SPEC 6 unchanged.
+//   paper  the paper's settings (docs/training.md#per-dataset-settings) unchanged.
 //   quick  every epoch quantity (n_epoches, scheduler milestones, the three curricula,
 //          freeze_sprite) divided by a per-dataset factor, rounded, kept >= 1 where it was >= 1,
 //          and possibly fewer training images; iteration intervals are kept. Numbers and

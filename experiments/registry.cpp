@@ -1,6 +1,7 @@
 #include "experiments/registry.h"
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/strings.h"
 
 namespace dti::experiments {
 namespace {
@@ -98,9 +99,7 @@ const ExperimentDefinition& find_experiment(const std::string& name) {
   for (const auto& e : experiment_definitions()) {
     if (e.name == name) return e;
   }
-  std::string valid;
-  for (const auto& n : experiment_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw Error("unknown experiment '" + name + "'; valid: " + valid);
+  throw Error("unknown experiment '" + name + "'; valid: " + join(experiment_names()));
 }
 
 }  // namespace dti::experiments

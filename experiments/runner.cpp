@@ -19,8 +19,8 @@
 #include <random>
 #include <sstream>
 
+#include "base/error.h"
 #include "core/checkpoint.h"
-#include "core/error.h"
 #include "core/model.h"
 #include "core/runtime.h"
 #include "core/trainer.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "metrics/contingency.h"
 
 namespace dti::metrics {

@@ -1,6 +1,6 @@
 #pragma once
-// Adjusted Rand index of instance label maps (SPEC section 7, Tables 1 and 2): ARI on all pixels
-// and ARI-FG on the pixels whose ground truth is not background, averaged over images as the
+// Adjusted Rand index of instance label maps (paper Tables 1, 2; docs/evaluation.md): ARI on all
+// pixels and ARI-FG on the pixels whose ground truth is not background, averaged over images as the
 // reference's InstanceSegScores does.
 
 #include <cstdint>
@@ -53,7 +53,7 @@ struct ImageAri {
 ImageAri image_ari(const int64_t* truth, const int64_t* pred, int64_t size, int64_t n_labels);
 
 /// Per-image ARI and ARI-FG over an evaluation set, and their means (the reported numbers are
-/// these means × 100). SPEC 7 scores ARI-FG on a different predicted map than ARI: the reference
+/// these means × 100). ARI-FG is scored on a different predicted map than ARI: the reference
 /// evaluates ARI on the composed instance map (0 = background) and ARI-FG after giving every
 /// pixel predicted as background to its closest object layer; pass both maps when they differ.
 class AriAccumulator {

@@ -1,5 +1,5 @@
 #pragma once
-// Clustering scores (SPEC section 7, Table 3), as the reference's Scores class computes them:
+// Clustering scores (paper Table 3, docs/evaluation.md), as the reference's Scores class computes:
 // NMI, global accuracy after matching clusters to classes, mean and per-class accuracy.
 
 #include <cstdint>

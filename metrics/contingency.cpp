@@ -1,6 +1,6 @@
 #include "metrics/contingency.h"
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::metrics {
 

@@ -1,6 +1,6 @@
 #include "metrics/cosegmentation.h"
 
-#include "core/error.h"
+#include "base/error.h"
 #include "metrics/contingency.h"
 
 namespace dti::metrics {
@@ -26,7 +26,7 @@ void CosegmentationAccumulator::update(const std::vector<int64_t>& truth,
 }
 
 double CosegmentationAccumulator::accuracy() const {
-  // SPEC 7: "share of pixels labelled correctly ... over all 327 images": pooled pixels. With
+  // docs/evaluation.md#cosegmentation: correct pixels pooled over all images (paper Table 4). With
   // equal image sizes (Weizmann Horse at 128x128) this equals the mean of per-image accuracies.
   DTI_CHECK(n_pixels_ > 0,
             "CosegmentationAccumulator::accuracy: expected at least one pixel, "

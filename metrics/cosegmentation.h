@@ -1,6 +1,6 @@
 #pragma once
-// Cosegmentation accuracy (SPEC section 7, Table 4): the share of pixels labelled correctly as
-// foreground or background, pooled over every pixel of every evaluated image.
+// Cosegmentation accuracy (paper Table 4, docs/evaluation.md): the share of pixels labelled
+// correctly as foreground or background, pooled over every pixel of every evaluated image.
 
 #include <cstdint>
 #include <vector>

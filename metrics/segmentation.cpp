@@ -4,7 +4,7 @@
 #include <limits>
 #include <utility>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "metrics/contingency.h"
 #include "metrics/hungarian.h"
 

@@ -1,5 +1,5 @@
 #pragma once
-// Semantic segmentation scores (SPEC section 7, Table 5), as the reference's SegmentationScores:
+// Semantic segmentation (paper Table 5, docs/evaluation.md), as the reference's SegmentationScores:
 // one confusion matrix accumulated over all images, Hungarian matching of predicted to true
 // classes, then global accuracy, mACC and mIoU with and without the background class.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Statistics of a table cell over seeds (SPEC section 7 "Runs and outliers"): the outlier rule on
+// Statistics of a table cell over seeds (docs/evaluation.md#outliers): the outlier rule on
 // the final reconstruction loss, mean ± sample standard deviation of the kept runs, and the
 // bootstrap comparison of two variants. Pure functions over vectors: no SQLite, no LibTorch.
 
@@ -23,11 +23,11 @@ MeanStd mean_std(const std::vector<double>& values);
 
 /// Which runs the outlier rule may drop.
 enum class OutlierSide {
-  kAbove,  ///< Only runs whose loss is above the median (SPEC 7: "far above the others").
+  kAbove,  ///< Only runs whose loss is above the median (the paper: "far above the others").
   kBoth,   ///< Runs far from the median on either side, |loss − median|.
 };
 
-/// The outlier rule of SPEC 7 on final reconstruction losses: robust z = (loss − median) /
+/// The outlier rule of docs/evaluation.md#outliers on final losses: robust z = (loss − median) /
 /// (mad_scale · MAD); from at least min_runs runs, drop the ones with the largest z (at most
 /// max_dropped) whose z exceeds threshold. Recorded with every aggregate.
 struct OutlierRule {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::reports {
 

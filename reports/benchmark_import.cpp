@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reports/sqlite_db.h"
 
 namespace dti::reports {

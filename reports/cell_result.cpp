@@ -1,4 +1,5 @@
 #include "reports/cell_result.h"
+#include "base/strings.h"
 
 #include <algorithm>
 #include <map>
@@ -22,9 +23,7 @@ std::string describe_unfinished(const std::vector<RunRecord>& runs) {
   if (alive) parts.push_back(std::to_string(alive) + " running");
   if (stale) parts.push_back(std::to_string(stale) + " stale (killed or silent)");
   if (failed) parts.push_back(std::to_string(failed) + " failed");
-  std::string text;
-  for (const std::string& part : parts) text += (text.empty() ? "" : ", ") + part;
-  return text;
+  return join(parts);
 }
 
 // The latest finished run of each seed (list_runs() orders by seed, then id); the earlier ones

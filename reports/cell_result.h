@@ -64,7 +64,7 @@ struct CellResult {
 
 /// How cells are aggregated.
 struct CellOptions {
-  /// The outlier rule on the final loss (SPEC 7).
+  /// The outlier rule on the final loss (docs/evaluation.md#outliers).
   OutlierRule rule;
   /// Stored value × scale = displayed value (stored fractions in [0, 1] → percentages).
   double scale = 100.0;

@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reports/atomic_file.h"
 #include "reports/image.h"
 #include "reports/svg.h"

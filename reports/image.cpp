@@ -7,7 +7,7 @@
 #include <array>
 #include <cmath>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reports/atomic_file.h"
 
 namespace dti::reports {

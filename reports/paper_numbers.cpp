@@ -25,7 +25,7 @@ const std::optional<double> kNoStd;
 
 }  // namespace
 
-// Transcribed from SPEC section 8 (the paper's Tables 1-5 and its cost statement). A dash in the
+// Transcribed from the paper's Tables 1-5 and cost statement (docs/evaluation.md). A dash in the
 // paper (MONet on Tetrominoes, peers' ARI) is simply absent here.
 const std::vector<PaperNumber>& paper_numbers() {
   static const std::vector<PaperNumber> numbers = [] {

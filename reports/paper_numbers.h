@@ -1,6 +1,7 @@
 #pragma once
-// The numbers the DTI-Sprites paper (Monnier et al., ICCV 2021) reports, as listed in SPEC
-// section 8: one data table that the table renderers and the experiment layer both read.
+// The numbers the DTI-Sprites paper (Monnier et al., ICCV 2021) reports (also listed in
+// docs/evaluation.md#paper-numbers): one data table that the table renderers and the experiment
+// layer both read.
 // Values are percentages except the training cost (hours).
 
 #include <optional>
@@ -34,7 +35,7 @@ struct PaperNumber {
   std::string note;
 };
 
-/// Every number of SPEC section 8, in the paper's order.
+/// Every number of the paper's Tables 1-5 and its training cost, in the paper's order.
 const std::vector<PaperNumber>& paper_numbers();
 
 /// The number for (table, method, dataset, variant, metric), if the paper reports one.
@@ -50,7 +51,7 @@ struct PaperFigureNote {
   std::string text;
 };
 
-/// Figure 8 and Figure 9 as SPEC section 8 describes them.
+/// What the paper says about its Figure 8 and Figure 9.
 const std::vector<PaperFigureNote>& paper_figure_notes();
 
 }  // namespace dti::reports

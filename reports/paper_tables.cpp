@@ -1,6 +1,6 @@
 #include "reports/paper_tables.h"
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::reports {
 namespace {

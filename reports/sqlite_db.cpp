@@ -6,7 +6,7 @@
 #include <thread>
 #include <utility>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::reports {
 

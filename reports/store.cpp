@@ -7,8 +7,8 @@
 #include <climits>
 #include <filesystem>
 
-#include "core/error.h"
-#include "core/sha256.h"
+#include "base/error.h"
+#include "base/sha256.h"
 #include "reports/sqlite_db.h"
 #include "reports/store_schema.h"
 

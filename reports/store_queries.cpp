@@ -1,6 +1,6 @@
 // Read side of the results store (the write side is in store.cpp).
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reports/sqlite_db.h"
 #include "reports/store.h"
 

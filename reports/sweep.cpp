@@ -3,7 +3,7 @@
 #include <cmath>
 #include <map>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::reports {
 

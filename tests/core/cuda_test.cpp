@@ -5,7 +5,7 @@
 #include "core/greedy.h"
 #include "core/model.h"
 #include "core/occlusion.h"
-#include "core/paper_configs.h"
+#include "experiments/paper_model_options.h"
 #include "tests/core/golden_support.h"
 
 namespace dti::test {
@@ -18,7 +18,7 @@ TEST(Gpu, TrainingStepMatchesCpu_CUDA) {
   SKIP_WITHOUT_CUDA();
   for (const std::string name : {"tetrominoes", "multi_dsprites", "gtsrb8"}) {
     SCOPED_TRACE(name);
-    auto options = core::paper_model_options(name);
+    auto options = experiments::paper_model_options(name);
     core::DtiSprites cpu(options, 5), gpu(options, 5);
     gpu.to(at::Device("cuda"));
     cpu.set_epoch(400);

@@ -5,9 +5,9 @@
 
 #include <map>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/model.h"
-#include "core/paper_configs.h"
+#include "experiments/paper_model_options.h"
 #include "tests/core/golden_support.h"
 
 namespace dti::test {
@@ -23,7 +23,7 @@ class ModelTest : public ::testing::Test {
 
 // Small versions of the paper configs (same structure, smaller images and batches).
 ModelOptions small(const std::string& dataset) {
-  auto o = core::paper_model_options(dataset);
+  auto o = experiments::paper_model_options(dataset);
   if (dataset == "multi_dsprites") {
     o.image_size = {24, 24};
     o.sprite_size = {12, 12};
@@ -48,7 +48,7 @@ TEST_F(ModelTest, ParameterCountsMatchTheAuthorsModels) {
       {"gtsrb8", {1215975, 2}}};
   for (const auto& [name, counts] : expected) {
     SCOPED_TRACE(name);
-    DtiSprites model(core::paper_model_options(name), 0);
+    DtiSprites model(experiments::paper_model_options(name), 0);
     EXPECT_EQ(model.num_trainable_parameters(), counts.first);
     EXPECT_EQ(model.encoder_multiplicity(), counts.second);
   }
@@ -84,7 +84,7 @@ void expect_same_as_reference(DtiSprites& model, const at::Tensor& x) {
 // Gives every predictor's zero-initialised last layer small values so that gradients reach the
 // layers before it (at β = 0 exactly they cannot).
 void perturb_predictors(DtiSprites& model) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   for (auto& p : model.parameters()) {
     if (p.name.find(".w3") != std::string::npos || p.name.find(".b3") != std::string::npos) {
       p.tensor.normal_(0, 0.01);

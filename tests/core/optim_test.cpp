@@ -4,8 +4,8 @@
 
 #include <cmath>
 
+#include "base/error.h"
 #include "core/adam.h"
-#include "core/error.h"
 #include "core/reassignment.h"
 
 namespace dti::test {

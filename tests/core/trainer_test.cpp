@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/error.h"
 #include "core/checkpoint.h"
-#include "core/error.h"
-#include "core/paper_configs.h"
 #include "core/trainer.h"
+#include "experiments/paper_model_options.h"
 #include "tests/core/tensor_source.h"
 
 namespace dti::test {
@@ -20,7 +20,7 @@ namespace {
 using core::DtiSprites;
 
 core::ModelOptions tiny() {
-  auto o = core::paper_model_options("tetrominoes");
+  auto o = experiments::paper_model_options("tetrominoes");
   o.image_size = {16, 16};
   o.sprite_size = {10, 10};
   o.n_sprites = 3;

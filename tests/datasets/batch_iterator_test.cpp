@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/batch_iterator.h"
 #include "datasets/subsets.h"
 #include "datasets/tetrominoes.h"

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/convert.h"
 #include "datasets/dataset_file.h"
 #include "datasets/image_io.h"

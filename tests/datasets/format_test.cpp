@@ -2,7 +2,7 @@
 
 #include <hdf5.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/dataset_file.h"
 #include "datasets/h5_util.h"
 #include "datasets/tetrominoes.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/image_io.h"
 #include "tests/datasets/test_util.h"
 

@@ -2,7 +2,7 @@
 
 #include <zlib.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "datasets/crc32c.h"
 #include "datasets/random.h"
 #include "datasets/tf_example.h"

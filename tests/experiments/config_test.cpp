@@ -1,5 +1,6 @@
-// Configuration layer: the shipped configs against SPEC 6 and core::paper_model_options(), strict
-// messages (file, line, dotted key, suggestion, valid range), --set overrides, presets, the
+// Configuration layer: the shipped configs against paper Table 6 (docs/training.md) and
+// experiments::paper_model_options(), strict messages (file, line, dotted key, suggestion, valid
+// range), --set overrides, presets, the
 // canonical YAML round trip and its hash.
 #include <gtest/gtest.h>
 
@@ -12,9 +13,9 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/paper_configs.h"
+#include "base/error.h"
 #include "experiments/config.h"
+#include "experiments/paper_model_options.h"
 #include "experiments/presets.h"
 
 namespace dti::test {
@@ -168,13 +169,13 @@ TEST(ConfigFiles, EveryShippedConfigLoadsAndValidates) {
 }
 
 TEST(ConfigFiles, ModelOptionsEqualPaperModelOptions) {
-  for (const auto& name : core::paper_datasets()) {
+  for (const auto& name : experiments::paper_datasets()) {
     const auto c = experiments::load_config(path_of(name));
-    expect_model_equal(c.model, core::paper_model_options(name), name);
+    expect_model_equal(c.model, experiments::paper_model_options(name), name);
   }
 }
 
-// SPEC 6 (and the authors' configs) for what paper_model_options does not hold.
+// Paper Table 6 and the authors' configs (docs/training.md) for what paper_model_options lacks.
 TEST(ConfigFiles, DatasetAndTrainingSettingsFollowSpec6) {
   struct Row {
     std::string name;

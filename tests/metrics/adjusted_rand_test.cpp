@@ -167,7 +167,7 @@ TEST_F(AdjustedRandTest, AccumulatorAveragesImages) {
 }
 
 TEST_F(AdjustedRandTest, ForegroundScoreCanUseItsOwnMap) {
-  // SPEC 7: ARI-FG is scored after predicted-background pixels were given to object layers,
+  // docs/evaluation.md: ARI-FG is scored after predicted-background pixels went to object layers,
   // ARI on the map as composed. Pixel 2 (GT object 1) is predicted background in `pred` only.
   const Labels truth = {0, 1, 1, 2, 2, 0}, pred = {0, 1, 0, 2, 2, 0}, pred_fg = {1, 1, 1, 2, 2, 1};
   AriAccumulator accumulator(3);

@@ -1,5 +1,5 @@
-// Aggregation over seeds: mean ± sample std, the SPEC 7 outlier rule (the paper's example and
-// its edge cases), cell aggregation and the bootstrap comparison of variants.
+// Aggregation over seeds: mean ± sample std, the outlier rule of docs/evaluation.md (the paper's
+// example and its edge cases), cell aggregation and the bootstrap comparison of variants.
 
 #include "reports/aggregate.h"
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace dti::reports {
 namespace {
@@ -62,7 +62,7 @@ TEST(MeanStdTest, RejectsEmptyAndNan) {
 }
 
 TEST(OutlierRuleTest, PaperExampleDropsExactlyTheLast) {
-  // SPEC 7: losses {1.51, 1.49, 1.52, 1.57, 1.93}·10⁻³, the last one dropped. Median 1.52e-3,
+  // The paper: losses {1.51, 1.49, 1.52, 1.57, 1.93}·10⁻³, the last one dropped. Median 1.52e-3,
   // MAD 0.03e-3, so z(1.93e-3) = 0.41 / (1.4826 · 0.03) ≈ 9.2 and z(1.57e-3) ≈ 1.1.
   const OutlierScreen screen =
       screen_outliers(runs_with_losses({1.51e-3, 1.49e-3, 1.52e-3, 1.57e-3, 1.93e-3}));
@@ -120,7 +120,7 @@ TEST(OutlierRuleTest, ZeroMadDropsNothing) {
 }
 
 TEST(OutlierRuleTest, LowLossIsNotAnOutlierUnlessBothSides) {
-  // SPEC 7 drops runs whose loss is far *above* the others; a far better run stays.
+  // The paper drops runs whose loss is far *above* the others; a far better run stays.
   const std::vector<RunLoss> runs = runs_with_losses({1.51, 1.49, 1.52, 1.57, 0.90});
   EXPECT_TRUE(screen_outliers(runs).dropped.empty());
   OutlierRule both;

@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "tests/reports/temp_dir.h"
 
 namespace dti::reports {

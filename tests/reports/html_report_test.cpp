@@ -5,7 +5,7 @@
 #include <cmath>
 #include <regex>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reports/atomic_file.h"
 #include "reports/sweep.h"
 #include "tests/reports/report_fixture.h"

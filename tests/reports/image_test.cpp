@@ -5,7 +5,7 @@
 #include <fstream>
 #include <functional>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "tests/reports/temp_dir.h"
 
 namespace dti::reports {

@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reports/table_render.h"
 #include "tests/reports/temp_dir.h"
 

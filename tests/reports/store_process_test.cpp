@@ -10,7 +10,7 @@
 #include <functional>
 #include <set>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reports/store.h"
 #include "tests/reports/temp_dir.h"
 

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "reports/store_schema.h"
 #include "tests/reports/temp_dir.h"
 

@@ -1,9 +1,12 @@
-#include "core/paper_configs.h"
+#include "experiments/paper_model_options.h"
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/strings.h"
 
-namespace dti::core {
+namespace dti::experiments {
 namespace {
+
+using core::ModelOptions;
 
 // Settings shared by the three multi-object configs (tetro.yml, dsprites_gray.yml, clevr6.yml).
 ModelOptions multi_object(int64_t size, int64_t sprites, int64_t layers, int64_t sprite_size,
@@ -91,9 +94,7 @@ ModelOptions paper_model_options(const std::string& dataset) {
     o.encoder_name = "resnet18";
     return o;
   }
-  std::string valid;
-  for (const auto& d : paper_datasets()) valid += (valid.empty() ? "" : ", ") + d;
-  throw Error("unknown dataset '" + dataset + "'; valid: " + valid);
+  throw Error("unknown dataset '" + dataset + "'; valid: " + join(paper_datasets()));
 }
 
-}  // namespace dti::core
+}  // namespace dti::experiments
