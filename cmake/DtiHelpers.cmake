@@ -1,7 +1,12 @@
 # Shared build helpers: warnings, the LibTorch dependency and its precompiled header.
 
+# DTI_WERROR (CI sets it) turns our warnings into errors; third-party code is never compiled with it.
+option(DTI_WERROR "Treat warnings in the suite's own code as errors" OFF)
 function(dti_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(DTI_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
 endfunction()
 
 # LibTorch is found once. Debian's CPU build lives in the default prefix; a CUDA build is found

@@ -1,5 +1,6 @@
 #include "core/adam.h"
 
+#include <c10/core/GradMode.h>
 #include <cmath>
 #include <map>
 

@@ -1,5 +1,6 @@
 #include "core/checkpoint.h"
 
+#include <c10/core/GradMode.h>
 #include <fcntl.h>
 #include <unistd.h>
 

@@ -1,5 +1,6 @@
 #include "core/encoder.h"
 
+#include <c10/core/GradMode.h>
 #include <cmath>
 
 #include "base/error.h"
@@ -7,11 +8,15 @@
 
 namespace dti::core {
 
+template <>
+const std::vector<std::string>& names_of<EncoderKind>() {
+  static const std::vector<std::string> names = {"resnet18", "resnet20", "resnet32"};
+  return names;
+}
+
 void EncoderOptions::validate() const {
-  DTI_CHECK(name == "resnet20" || name == "resnet32" || name == "resnet18",
-            "encoder_name: unknown encoder '", name, "'; valid: resnet18, resnet20, resnet32");
   DTI_CHECK(in_channels > 0, "encoder in_channels must be > 0, got ", in_channels);
-  DTI_CHECK(name != "resnet18" || in_channels == 3,
+  DTI_CHECK(kind != EncoderKind::kResNet18 || in_channels == 3,
             "encoder resnet18 takes 3 input channels (its conv1 is fixed), got ", in_channels);
   DTI_CHECK((pool[0] == 0 && pool[1] == 0) || (pool[0] > 0 && pool[1] > 0),
             "with_pool: expected a positive grid such as [4, 4] (or false), got [", pool[0], ", ",
@@ -20,10 +25,10 @@ void EncoderOptions::validate() const {
 
 Encoder::Encoder(const EncoderOptions& options, at::Generator generator) : options_(options) {
   options_.validate();
-  cifar_ = options.name != "resnet18";
+  cifar_ = options.kind != EncoderKind::kResNet18;
   if (cifar_) {
     // CIFAR ResNet (He et al. 2016, option A): 3×3 conv to 16, three stages of n blocks.
-    const int64_t n = options.name == "resnet20" ? 3 : 5;
+    const int64_t n = options.kind == EncoderKind::kResNet20 ? 3 : 5;
     add_conv("conv1", options.in_channels, 16, 3, 1, 1, false, generator);
     add_norm("bn1", 16);
     int64_t in_planes = 16;

@@ -8,14 +8,26 @@
 #include <string>
 #include <vector>
 
+#include "core/names.h"
 #include "core/parameters.h"
 
 namespace dti::core {
 
+/// Encoder architecture (the authors' `encoder_name`); names: resnet18, resnet20, resnet32.
+enum class EncoderKind {
+  kResNet18,  ///< ImageNet ResNet-18 without classifier (3 input channels).
+  kResNet20,  ///< CIFAR ResNet-20.
+  kResNet32,  ///< CIFAR ResNet-32.
+};
+
+/// Name table, in enum order.
+template <>
+const std::vector<std::string>& names_of<EncoderKind>();
+
 /// Encoder settings (keys mirror the authors' `encoder_name` and `with_pool`).
 struct EncoderOptions {
-  /// resnet20, resnet32 (CIFAR) or resnet18 (ImageNet).
-  std::string name = "resnet32";
+  /// Architecture.
+  EncoderKind kind = EncoderKind::kResNet32;
   /// Input channels (ResNet-18 requires 3).
   int64_t in_channels = 3;
   /// Adaptive average pooling grid {h, w}; {0,0} means no pooling (flatten the map).

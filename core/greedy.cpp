@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <c10/core/GradMode.h>
 #include <algorithm>
 #include <vector>
 

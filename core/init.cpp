@@ -4,6 +4,24 @@
 
 namespace dti::core {
 
+template <>
+const std::vector<std::string>& names_of<ProtoInit>() {
+  static const std::vector<std::string> names = {"constant", "gaussian", "sample", "random_color"};
+  return names;
+}
+
+template <>
+const std::vector<std::string>& names_of<MaskInit>() {
+  static const std::vector<std::string> names = {"constant", "gaussian", "random"};
+  return names;
+}
+
+template <>
+const std::vector<std::string>& names_of<BackgroundInit>() {
+  static const std::vector<std::string> names = {"constant", "mean"};
+  return names;
+}
+
 at::Tensor gaussian_window(int64_t size, double std) {
   DTI_CHECK(size > 0 && std > 0, "gaussian_window: expected size > 0 and std > 0, got size=", size,
             " std=", std);

@@ -1,9 +1,44 @@
 #pragma once
-// Initialisers (docs/model.md#sprites-and-backgrounds): constant appearance, Gaussian masks.
+// Initialisers (docs/model.md#sprites-and-backgrounds): which initialisation each part uses
+// (ModelOptions::proto_init, mask_init, bkg_init), constant appearance, Gaussian masks.
 
 #include <ATen/ATen.h>
 
+#include <string>
+#include <vector>
+
+#include "core/names.h"
+
 namespace dti::core {
+
+/// Sprite appearance initialisation; names: constant, gaussian, sample, random_color.
+enum class ProtoInit {
+  kConstant,     ///< 0.9 everywhere.
+  kGaussian,     ///< The Gaussian window of gaussian_weights().
+  kSample,       ///< Random training images (set by DtiSprites::initialize_from_images()).
+  kRandomColor,  ///< One uniform random colour per sprite.
+};
+
+/// Mask initialisation; names: constant, gaussian, random.
+enum class MaskInit {
+  kConstant,  ///< 1 everywhere.
+  kGaussian,  ///< The Gaussian window of gaussian_weights().
+  kRandom,    ///< Uniform noise in [0, 1).
+};
+
+/// Background initialisation; names: constant, mean.
+enum class BackgroundInit {
+  kConstant,  ///< 0.5 everywhere.
+  kMean,      ///< Mean of training images (set by DtiSprites::initialize_from_images()).
+};
+
+/// Name tables, in enum order.
+template <>
+const std::vector<std::string>& names_of<ProtoInit>();
+template <>
+const std::vector<std::string>& names_of<MaskInit>();
+template <>
+const std::vector<std::string>& names_of<BackgroundInit>();
 
 /// scipy.signal.gaussian window: g(n) = exp(-½((n − (N−1)/2)/std)²), n = 0..N−1, in float64.
 at::Tensor gaussian_window(int64_t size, double std);

@@ -1,6 +1,7 @@
 #include "core/model.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/GradMode.h>
 
 #include "base/error.h"
 #include "core/init.h"
@@ -33,24 +34,24 @@ DtiSprites::DtiSprites(const ModelOptions& options, uint64_t seed)
 
   // Sprites (docs/model.md): 'sample' and 'mean' start constant, set by initialize_from_images().
   at::Tensor protos;
-  if (options_.proto_init == "gaussian") {
+  if (options_.proto_init == ProtoInit::kGaussian) {
     protos = gaussian_weights(h, w, C, options_.gaussian_weights_std)
                  .unsqueeze(0)
                  .repeat({K_real, 1, 1, 1});
-  } else if (options_.proto_init == "random_color") {
+  } else if (options_.proto_init == ProtoInit::kRandomColor) {
     protos = at::rand({K_real, C, 1, 1}, generator_, at::kFloat).expand({K_real, C, h, w});
   } else {
     protos = at::full({K_real, C, h, w}, 0.9);
   }
   prototype_params_ = make_parameter(protos);
   at::Tensor masks;
-  if (options_.mask_init == "gaussian") {
+  if (options_.mask_init == MaskInit::kGaussian) {
     // One contiguous copy per sprite: the reference's expand() aliases all K masks, which CUDA's
     // .to() undoes and CPU Adam rejects (golden README note 13).
     masks = gaussian_weights(h, w, 1, options_.gaussian_weights_std)
                 .unsqueeze(0)
                 .repeat({K_real, 1, 1, 1});
-  } else if (options_.mask_init == "random") {
+  } else if (options_.mask_init == MaskInit::kRandom) {
     masks = at::rand({K_real, 1, h, w}, generator_, at::kFloat);
   } else {
     masks = at::ones({K_real, 1, h, w});
@@ -184,14 +185,14 @@ void DtiSprites::initialize_from_images(const at::Tensor& images) {
   DTI_CHECK(images.size(0) > 0, "initialize_from_images: expected at least one image");
   c10::NoGradGuard no_grad;
   auto imgs = images.to(device_, at::kFloat);
-  if (options_.proto_init == "sample") {
+  if (options_.proto_init == ProtoInit::kSample) {
     // One random training image per sprite, resized to the sprite size (reference 'sample').
     const auto sprite = options_.resolved_sprite_size();
     auto idx = at::randint(images.size(0), {options_.n_sprites}, generator_, at::kLong).to(device_);
     auto picked = imgs.index_select(0, idx);
     prototype_params_.copy_(at::upsample_bilinear2d(picked, {sprite[0], sprite[1]}, false));
   }
-  if (background_params_.defined() && options_.bkg_init == "mean") {
+  if (background_params_.defined() && options_.bkg_init == BackgroundInit::kMean) {
     background_params_.copy_(imgs.mean(0, /*keepdim=*/true).expand_as(background_params_));
   }
 }

@@ -1,6 +1,7 @@
 // The DTI-Sprites forward pipeline: features and predicted parameters, transformed candidates,
 // selection (Algorithm 1 or exhaustive), and the composition of the chosen sprites (Eq. 2, 5).
 #include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/GradMode.h>
 
 #include "core/composition.h"
 #include "core/greedy.h"

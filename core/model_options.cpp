@@ -1,21 +1,9 @@
 #include "core/model_options.h"
 
 #include "base/error.h"
-#include "base/strings.h"
 #include "core/transform.h"
 
 namespace dti::core {
-namespace {
-
-void check_one_of(const std::string& field, const std::string& value,
-                  const std::vector<std::string>& valid) {
-  for (const auto& v : valid) {
-    if (v == value) return;
-  }
-  throw Error(field + ": unknown value '" + value + "'; valid: " + join(valid));
-}
-
-}  // namespace
 
 void ModelOptions::validate() const {
   DTI_CHECK(channels > 0, "channels must be > 0, got ", channels);
@@ -28,9 +16,6 @@ void ModelOptions::validate() const {
             lambda_empty_sprite);
   DTI_CHECK(sprite_size[0] >= 0 && sprite_size[1] >= 0, "sprite_size must be >= 0, got ",
             sprite_size[0], "x", sprite_size[1]);
-  check_one_of("proto_init", proto_init, {"constant", "gaussian", "sample", "random_color"});
-  check_one_of("mask_init", mask_init, {"constant", "gaussian", "random"});
-  check_one_of("bkg_init", bkg_init, {"constant", "mean"});
   DTI_CHECK(gaussian_weights_std > 0, "gaussian_weights_std must be > 0, got ",
             gaussian_weights_std);
   DTI_CHECK(greedy_algo_iter >= 1, "greedy_algo_iter must be >= 1, got ", greedy_algo_iter);

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/encoder.h"
+#include "core/init.h"
+
 namespace dti::core {
 
 /// Everything that defines a DTI-Sprites model (docs/model.md; per-dataset values: paper Table 6).
@@ -29,15 +32,15 @@ struct ModelOptions {
   std::array<int64_t, 2> sprite_size{0, 0};
   /// Appearance initialisation: constant (0.9), gaussian, sample (random training images) or
   /// random_color.
-  std::string proto_init = "constant";
+  ProtoInit proto_init = ProtoInit::kConstant;
   /// Mask initialisation: constant (1), gaussian or random.
-  std::string mask_init = "gaussian";
+  MaskInit mask_init = MaskInit::kGaussian;
   /// σ of the Gaussian mask initialisation, in pixels.
   double gaussian_weights_std = 5.0;
   /// Background initialisation: constant (0.5) or mean (mean of 100 random training images).
-  std::string bkg_init = "constant";
+  BackgroundInit bkg_init = BackgroundInit::kConstant;
   /// Encoder: resnet20, resnet32 or resnet18.
-  std::string encoder_name = "resnet32";
+  EncoderKind encoder_name = EncoderKind::kResNet32;
   /// Adaptive pooling grid after the encoder {h, w}; {0,0} = no pooling.
   std::array<int64_t, 2> with_pool{1, 1};
   /// Sprite-specific transformation sequence (per layer and sprite), e.g. identity_similarity.

@@ -1,5 +1,6 @@
 #include "core/predictor.h"
 
+#include <c10/core/GradMode.h>
 #include <cmath>
 
 #include "base/error.h"

@@ -12,12 +12,10 @@
 
 #include "base/error.h"
 #include "base/strings.h"
-#include "datasets/convert.h"
+#include "datasets/catalogue.h"
 #include "datasets/dataset_file.h"
 #include "datasets/inspect.h"
-#include "datasets/multi_dsprites.h"
 #include "datasets/progress.h"
-#include "datasets/tetrominoes.h"
 
 namespace dti::datasets {
 namespace {
@@ -30,15 +28,18 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-const char* kUsage =
-    "usage: runexp data <command> ...\n"
-    "  generate tetrominoes|multi_dsprites|multi_dsprites2 --n N --seed S --out FILE\n"
-    "  convert tetrominoes|multi_dsprites|clevr6|svhn|gtsrb8|weizmann_horse|folder\n"
-    "          --input PATH... --out FILE [--limit N]\n"
-    "  inspect FILE [--png GRID.png]\n"
-    "Run 'runexp data <command> --help' for the options of one command.\n";
-
-const std::vector<std::string> kGenerators = {"tetrominoes", "multi_dsprites", "multi_dsprites2"};
+std::string usage_text() {
+  return "usage: runexp data <command> ...\n"
+         "  generate " +
+         join(generator_names(), "|") +
+         " --n N --seed S --out FILE\n"
+         "  convert " +
+         join(converter_names(), "|") +
+         "\n"
+         "          --input PATH... --out FILE [--limit N]\n"
+         "  inspect FILE [--png GRID.png]\n"
+         "Run 'runexp data <command> --help' for the options of one command.\n";
+}
 
 std::string choices(const std::vector<std::string>& names) { return join(names); }
 
@@ -96,61 +97,42 @@ void report_written(const std::string& path, double seconds) {
 
 int run_generate(const std::vector<std::string>& args) {
   const std::string usage =
-      "usage: runexp data generate tetrominoes|multi_dsprites|multi_dsprites2 --n N --seed S "
-      "--out FILE\nImage i depends only on (seed, i); the file is written under a temporary name "
-      "and renamed when complete.\n";
+      "usage: runexp data generate " + join(generator_names(), "|") +
+      " --n N --seed S --out FILE\nImage i depends only on (seed, i); the file is written under "
+      "a temporary name and renamed when complete.\n";
   po::options_description options("options");
   int64_t n = 0;
   uint64_t seed = 0;
   std::string kind, out;
-  options.add_options()("help,h", "show this help")(
-      "kind", po::value(&kind), "tetrominoes, multi_dsprites or multi_dsprites2")(
-      "n", po::value(&n)->default_value(60000), "number of images")(
+  const std::string kind_help = "dataset: " + choices(generator_names());
+  options.add_options()("help,h", "show this help")("kind", po::value(&kind), kind_help.c_str())(
+      "n", po::value(&n)->default_value(0), "number of images (0 = the paper's, 60,000)")(
       "seed", po::value(&seed)->default_value(0), "random seed")(
       "out", po::value(&out), "dataset file to write (.h5)")("quiet,q", "no progress output");
   po::positional_options_description positional;
   positional.add("kind", 1);
   po::variables_map vm;
   if (!parse(args, options, positional, vm, usage)) return 0;
-  if (kind.empty()) throw UsageError("generate: which dataset? valid: " + choices(kGenerators));
+  const auto generators = generator_names();
+  if (kind.empty()) throw UsageError("generate: which dataset? valid: " + choices(generators));
+  const DatasetEntry* entry = find_dataset(kind);
+  if (entry == nullptr || !entry->generated()) {
+    throw UsageError("generate: unknown dataset '" + kind + "'; valid: " + choices(generators));
+  }
   if (out.empty()) throw UsageError("generate " + kind + ": --out FILE is required");
+  if (n == 0) n = entry->default_images;
   if (n < 1) throw UsageError("generate " + kind + ": --n must be >= 1, got " + std::to_string(n));
   const bool progress = vm.count("quiet") == 0;
   const auto start = std::chrono::steady_clock::now();
   InterruptGuard guard;
-  if (kind == "tetrominoes") {
-    TetrominoesOptions o;
-    o.count = n;
-    o.seed = seed;
-    o.show_progress = progress;
-    generate_tetrominoes(o, out);
-  } else if (kind == "multi_dsprites" || kind == "multi_dsprites2") {
-    MultiDspritesOptions o =
-        kind == "multi_dsprites2" ? MultiDspritesOptions::two_objects() : MultiDspritesOptions();
-    o.count = n;
-    o.seed = seed;
-    o.show_progress = progress;
-    generate_multi_dsprites(o, out);
-  } else {
-    throw UsageError("generate: unknown dataset '" + kind + "'; valid: " + choices(kGenerators));
-  }
+  entry->generate(n, seed, progress, out);
   report_written(out, seconds_since(start));
   return 0;
 }
 
 int run_convert(const std::vector<std::string>& args) {
-  const std::string usage =
-      "usage: runexp data convert "
-      "tetrominoes|multi_dsprites|clevr6|svhn|gtsrb8|weizmann_horse|folder --input PATH... --out "
-      "FILE [--limit N]\n"
-      "  tetrominoes     --input tetrominoes_train.tfrecords (first 60,000 records)\n"
-      "  multi_dsprites  --input multi_dsprites_colored_on_grayscale.tfrecords (first 60,000)\n"
-      "  clevr6          --input clevr_with_masks_train.tfrecords (<= 6 objects among the first "
-      "70,000)\n"
-      "  svhn            --input test_32x32.mat train_32x32.mat extra_32x32.mat\n"
-      "  gtsrb8          --input GTSRB/Final_Training/Images (extracted training archive)\n"
-      "  weizmann_horse  --input weizmann_horse_db (with rgb/ and figure_ground/)\n"
-      "  folder          --input DIR [--labels CSV] [--size N] (labels from CSV or sub-folders)\n";
+  const std::string usage = "usage: runexp data convert " + join(converter_names(), "|") +
+                            " --input PATH... --out FILE [--limit N]\n" + converter_usage();
   po::options_description options("options");
   std::string kind, out, labels;
   std::vector<std::string> inputs;
@@ -231,18 +213,18 @@ int run_inspect(const std::vector<std::string>& args) {
 int data_main(int argc, char** argv) {
   std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
   try {
-    if (args.empty()) throw UsageError(std::string("missing command\n") + kUsage);
+    if (args.empty()) throw UsageError("missing command\n" + usage_text());
     const std::string command = args.front();
     args.erase(args.begin());
     if (command == "--help" || command == "-h" || command == "help") {
-      std::cout << kUsage;
+      std::cout << usage_text();
       return 0;
     }
     if (command == "generate") return run_generate(args);
     if (command == "convert") return run_convert(args);
     if (command == "inspect") return run_inspect(args);
     throw UsageError("unknown command '" + command + "'; valid: generate, convert, inspect\n" +
-                     kUsage);
+                     usage_text());
   } catch (const UsageError& e) {
     std::cerr << "runexp data: " << e.what() << (std::string(e.what()).back() == '\n' ? "" : "\n");
     return 2;

@@ -30,8 +30,6 @@ struct ConvertSummary {
   std::vector<std::string> notes;  ///< Warnings worth showing the user.
 };
 
-/// Default number of Tetrominoes / Multi-dSprites records read (the paper's training set size).
-constexpr int64_t kDefaultMultiObjectRecords = 60000;
 /// Default number of CLEVR records scanned for scenes with at most 6 objects.
 constexpr int64_t kDefaultClevrRecords = 70000;
 
@@ -65,10 +63,6 @@ ConvertSummary convert_weizmann_horse(const ConvertOptions& options);
 /// else from sub-folder names when every image sits in a sub-folder, else none.
 ConvertSummary convert_folder(const ConvertOptions& options);
 
-/// Names accepted by `runexp data convert`.
-std::vector<std::string> converter_names();
-
-/// Runs the converter called `name`; throws dti::Error listing the valid names for another.
-ConvertSummary convert(const std::string& name, const ConvertOptions& options);
+// The converter registry (convert(), converter_names()) is the catalogue: datasets/catalogue.h.
 
 }  // namespace dti::datasets

@@ -1,5 +1,5 @@
 // Converters for folders of image files: GTSRB-8, Weizmann Horse and a user's own folder. Also the
-// converter registry (convert(), converter_names()).
+// converter registry (now datasets/catalogue.h).
 
 #include <algorithm>
 #include <cctype>
@@ -409,21 +409,6 @@ ConvertSummary convert_folder(const ConvertOptions& options) {
           ",\"resize\":" + (options.size > 0 ? std::to_string(options.size) : "null")));
   writer.finish();
   return summary;
-}
-
-std::vector<std::string> converter_names() {
-  return {"tetrominoes", "multi_dsprites", "clevr6", "svhn", "gtsrb8", "weizmann_horse", "folder"};
-}
-
-ConvertSummary convert(const std::string& name, const ConvertOptions& options) {
-  if (name == "tetrominoes") return convert_tetrominoes(options);
-  if (name == "multi_dsprites") return convert_multi_dsprites(options);
-  if (name == "clevr6") return convert_clevr6(options);
-  if (name == "svhn") return convert_svhn(options);
-  if (name == "gtsrb8") return convert_gtsrb8(options);
-  if (name == "weizmann_horse") return convert_weizmann_horse(options);
-  if (name == "folder") return convert_folder(options);
-  throw Error("unknown converter '" + name + "'; valid: " + join(converter_names()));
 }
 
 }  // namespace dti::datasets

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "base/error.h"
+#include "datasets/catalogue.h"
 #include "datasets/checksum.h"
 #include "datasets/convert.h"
 #include "datasets/dataset_file.h"
@@ -196,10 +197,11 @@ std::function<int(const ExampleView&, int64_t)> shape_factor_class(int64_t entit
 }  // namespace
 
 ConvertSummary convert_tetrominoes(const ConvertOptions& options) {
-  const int64_t records = options.limit > 0 ? options.limit : kDefaultMultiObjectRecords;
+  const auto& entry = dataset_entry("tetrominoes");
+  const int64_t records = options.limit > 0 ? options.limit : entry.default_images;
   const auto class_of = shape_factor_class(kTetrominoes.entities, 19);
   return convert_records(kTetrominoes, options, records,
-                         multi_object_info("tetrominoes", 35, 19, 3),
+                         multi_object_info(entry.name, entry.image_size, 19, 3),
                          [&](const ExampleView& example, Sample& sample, int64_t& orphans) {
                            const Scene scene = decode_scene(kTetrominoes, example, class_of);
                            sample = scene_to_sample(scene, scene.image, scene.entity, orphans);
@@ -208,10 +210,11 @@ ConvertSummary convert_tetrominoes(const ConvertOptions& options) {
 }
 
 ConvertSummary convert_multi_dsprites(const ConvertOptions& options) {
-  const int64_t records = options.limit > 0 ? options.limit : kDefaultMultiObjectRecords;
+  const auto& entry = dataset_entry("multi_dsprites");
+  const int64_t records = options.limit > 0 ? options.limit : entry.default_images;
   const auto class_of = shape_factor_class(kMultiDsprites.entities, 3);
   return convert_records(kMultiDsprites, options, records,
-                         multi_object_info("multi_dsprites", 64, 3, 5),
+                         multi_object_info(entry.name, entry.image_size, 3, 5),
                          [&](const ExampleView& example, Sample& sample, int64_t& orphans) {
                            const Scene scene = decode_scene(kMultiDsprites, example, class_of);
                            sample = scene_to_sample(scene, scene.image, scene.entity, orphans);

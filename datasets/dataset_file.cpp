@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "base/strings.h"
+#include "datasets/catalogue.h"
 #include "datasets/h5_util.h"
 
 namespace dti::datasets {
@@ -93,47 +94,6 @@ void DatasetInfo::validate() const {
   }
   DTI_CHECK(format_version == kFormatVersion, "dataset info: this build writes format version ",
             kFormatVersion, ", not ", format_version);
-}
-
-std::vector<std::string> known_dataset_names() {
-  return {"tetrominoes", "multi_dsprites", "multi_dsprites2", "clevr6",
-          "svhn",        "gtsrb8",         "weizmann_horse"};
-}
-
-std::string make_command(const std::string& name, const std::string& path) {
-  const std::string out = " --out " + path;
-  if (name == "tetrominoes") {
-    return "runexp data generate tetrominoes --n 60000 --seed 0" + out +
-           " (or from DeepMind's file: runexp data convert tetrominoes --input "
-           "tetrominoes_train.tfrecords" +
-           out + ")";
-  }
-  if (name == "multi_dsprites" || name == "multi_dsprites2") {
-    std::string command = "runexp data generate " + name + " --n 60000 --seed 0" + out;
-    if (name == "multi_dsprites") {
-      command +=
-          " (or from DeepMind's file: runexp data convert multi_dsprites --input "
-          "multi_dsprites_colored_on_grayscale.tfrecords" +
-          out + ")";
-    }
-    return command;
-  }
-  if (name == "clevr6") {
-    return "runexp data convert clevr6 --input clevr_with_masks_train.tfrecords" + out;
-  }
-  if (name == "svhn") {
-    return "runexp data convert svhn --input test_32x32.mat train_32x32.mat extra_32x32.mat" + out;
-  }
-  if (name == "gtsrb8") {
-    return "runexp data convert gtsrb8 --input GTSRB/Final_Training/Images" + out;
-  }
-  if (name == "weizmann_horse") {
-    return "runexp data convert weizmann_horse --input weizmann_horse_db" + out;
-  }
-  return "runexp data generate tetrominoes|multi_dsprites|multi_dsprites2 --n N --seed S" + out +
-         ", or runexp data convert tetrominoes|multi_dsprites|clevr6|svhn|gtsrb8|weizmann_horse|"
-         "folder --input PATH..." +
-         out + " (see runexp data --help)";
 }
 
 // ---------------------------------------------------------------------------------------------

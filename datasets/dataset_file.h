@@ -114,11 +114,6 @@ class DatasetReader {
   std::unique_ptr<Impl> impl_;
 };
 
-/// The `runexp data` command that makes dataset `name` at `path` (generate for synthetic data,
-/// convert with the expected download for the others); a generic hint when `name` is unknown.
-std::string make_command(const std::string& name, const std::string& path);
-
-/// Names of the datasets this build can make, in the order the command line lists them.
-std::vector<std::string> known_dataset_names();
+// The command that makes a dataset file and the list of known names: datasets/catalogue.h.
 
 }  // namespace dti::datasets

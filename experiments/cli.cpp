@@ -10,6 +10,7 @@
 #include "base/strings.h"
 #include "core/runtime.h"
 #include "datasets/cli.h"
+#include "experiments/cell_job.h"
 #include "experiments/presets.h"
 #include "experiments/registry.h"
 #include "experiments/runner.h"
@@ -165,27 +166,32 @@ int cmd_experiment(const std::string& name, int argc, char** argv) {
   return run_experiment(experiment, seeds, o, std::cout, std::cerr);
 }
 
+// The child side of a launcher: `runexp run-cell EXPERIMENT --cell C --seed S ...`, the command
+// line cell_job.h builds and parses. Its exit code is the run's status (run_status.h).
 int cmd_run_cell(int argc, char** argv) {
-  RunnerOptions o;
-  std::string experiment_name, cell_name;
-  int64_t seed = 0;
-  po::options_description desc = common_options(o, o.overrides);
-  desc.add_options()("experiment", po::value(&experiment_name)->required(), "experiment")(
-      "cell", po::value(&cell_name)->required(), "cell")("seed", po::value(&seed)->required(),
-                                                         "seed");
-  po::positional_options_description pos;
-  pos.add("experiment", 1);
-  po::variables_map vm;
-  parse(argc, argv, desc, vm, &pos);
-  check_common(o);
-  setup_runtime(o);
-  const auto& experiment = find_experiment(experiment_name);
-  for (const auto& cell : experiment.cells) {
-    if (cell.name != cell_name) continue;
-    const auto result = run_cell(experiment, cell, seed, o, std::cerr);
-    return result.status == "failed" ? 1 : result.status == "missing data" ? 3 : 0;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << "usage: runexp run-cell EXPERIMENT --cell NAME --seed S [--preset P] [--device D] "
+                 "[--data-dir DIR] [--out DIR] [--db FILE] [--threads N] [--set K=V]... "
+                 "[--quiet]\nRuns one (cell, seed) of an experiment; launchers start it (--jobs, "
+                 "Slurm). The exit code says what became of the run: 0 finished, 1 failed, 3 "
+                 "missing data.\n";
+    return 0;
   }
-  throw UsageError("unknown cell '" + cell_name + "' of " + experiment_name);
+  CellJob job;
+  try {
+    job = parse_cell_job_args(args);
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  check_common(job.options);
+  setup_runtime(job.options);
+  const auto& experiment = find_experiment(job.experiment);
+  for (const auto& cell : experiment.cells) {
+    if (cell.name != job.cell) continue;
+    return exit_code(run_cell(experiment, cell, job.seed, job.options, std::cerr).status);
+  }
+  throw UsageError("unknown cell '" + job.cell + "' of " + job.experiment);
 }
 
 int cmd_train(int argc, char** argv) {
@@ -225,9 +231,9 @@ int cmd_train(int argc, char** argv) {
     }
   }
   const auto result = run_cell(experiment, cell, seed, o, std::cerr);
-  std::cout << cell.name << " seed " << seed << ": " << result.status
+  std::cout << cell.name << " seed " << seed << ": " << status_name(result.status)
             << (result.detail.empty() ? "" : " (" + result.detail + ")") << "\n";
-  return result.status == "failed" ? 1 : result.status == "missing data" ? 3 : 0;
+  return exit_code(result.status);
 }
 
 int cmd_eval(int argc, char** argv) {

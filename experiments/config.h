@@ -84,9 +84,13 @@ struct ConfigKey {
   bool required = false;
   /// One-line description.
   std::string description;
+  /// A valid value in YAML syntax, other than the shipped configs' usual one where the key has an
+  /// effect (`--set <key>=<example>`); the schema-driven tests set every key to it.
+  std::string example;
 };
 
-/// Every accepted key, in the canonical order of to_yaml() (ignored keys included).
+/// Every accepted key, in the canonical order of to_yaml() (ignored keys included). The table is
+/// experiments/config_schema.cpp: the one place to add a key.
 const std::vector<ConfigKey>& config_schema();
 
 /// Canonical dataset names a config may name.

@@ -1,24 +1,16 @@
 #include "experiments/evaluate.h"
 
+#include <c10/core/GradMode.h>
 #include <algorithm>
 #include <filesystem>
 
 #include "base/error.h"
 #include "datasets/batch_iterator.h"
 #include "datasets/subsets.h"
-#include "metrics/adjusted_rand.h"
-#include "metrics/clustering.h"
-#include "metrics/cosegmentation.h"
-#include "metrics/segmentation.h"
 #include "reports/image.h"
 
 namespace dti::experiments {
 namespace {
-
-std::vector<int64_t> to_vector(const at::Tensor& t) {
-  auto c = t.to(at::kCPU, at::kLong).contiguous();
-  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
-}
 
 // Runs `fn` on batches of `indices` loaded from `reader` (masks included when needed).
 template <typename Fn>
@@ -32,113 +24,122 @@ void for_batches(const datasets::DatasetReader& reader, const std::vector<int64_
   }
 }
 
-struct Usage {
-  std::vector<double> counts;
-  double total = 0;
-  void add(const at::Tensor& selection, int64_t K) {
-    if (counts.empty()) counts.assign(static_cast<size_t>(K), 0.0);
-    for (int64_t k : to_vector(selection)) counts[static_cast<size_t>(k)] += 1, total += 1;
+// What every protocol measures besides its scores: the loss and the sprites' usage.
+class Totals {
+ public:
+  explicit Totals(core::DtiSprites& model)
+      : model_(model), counts_(static_cast<size_t>(model.num_sprites()), 0.0) {}
+
+  // The model's decomposition of a batch, its loss and chosen sprites counted.
+  core::Decomposition decompose(const at::Tensor& x) {
+    auto d = model_.decompose(x);
+    loss_ += d.distance.sum().item<double>();
+    auto selection = d.selection.to(at::kCPU, at::kLong).contiguous();
+    const int64_t* k = selection.data_ptr<int64_t>();
+    for (int64_t i = 0; i < selection.numel(); ++i) counts_[static_cast<size_t>(k[i])] += 1;
+    chosen_ += static_cast<double>(selection.numel());
+    return d;
   }
-  std::vector<double> shares() const {
-    std::vector<double> s = counts;
-    for (double& v : s) v = total > 0 ? v / total : 0;
-    return s;
+
+  void finish(EvaluationResult& result) const {
+    result.metrics["loss"] = result.images > 0 ? loss_ / static_cast<double>(result.images) : 0;
+    result.sprite_usage = counts_;
+    for (double& v : result.sprite_usage) v = chosen_ > 0 ? v / chosen_ : 0;
   }
+
+ private:
+  core::DtiSprites& model_;
+  std::vector<double> counts_;
+  double chosen_ = 0, loss_ = 0;
 };
+
+void evaluate_instance(core::DtiSprites& model, const datasets::DatasetReader& reader,
+                       const DatasetConfig& dataset, int64_t batch_size, Totals& totals,
+                       EvaluationResult& result) {
+  const auto& info = reader.info();
+  DTI_CHECK(info.has_instance_masks, "evaluation of ", info.name, " needs instance masks, which ",
+            reader.path(), " lacks; convert the dataset again");
+  const int64_t limit = dataset.eval_images > 0 ? dataset.eval_images : info.size;
+  const auto indices = datasets::first_images(reader, std::min(limit, info.size));
+  const bool semantic = info.has_semantic_masks;
+  // n_classes 0 means "no semantic masks"; masks of a set without classes are all background.
+  const int64_t n_classes = semantic ? std::max<int64_t>(info.num_classes, 1) : 0;
+  InstanceScorer scorer(instance_label_ranges(model, info.max_objects, n_classes));
+  for_batches(reader, indices, batch_size, true, [&](const datasets::Batch& batch) {
+    auto x = batch.images.to(model.device());
+    auto maps = predicted_instance_maps(model, totals.decompose(x), x, semantic);
+    maps.true_instance = batch.instance_masks;
+    if (semantic) maps.true_semantic = batch.semantic_masks;
+    scorer.add(maps);
+  });
+  result.metrics = scorer.metrics();
+  result.images = static_cast<int64_t>(indices.size());
+}
+
+void evaluate_clustering(core::DtiSprites& model, const datasets::DatasetReader& reader,
+                         int64_t batch_size, Totals& totals, EvaluationResult& result) {
+  const auto& info = reader.info();
+  DTI_CHECK(info.has_labels, "clustering evaluation of ", info.name, " needs labels, which ",
+            reader.path(), " lacks");
+  const auto indices = datasets::labelled_images(reader);
+  DTI_CHECK(!indices.empty(), reader.path(), " has no labelled image to evaluate");
+  ClusteringScorer scorer(info.num_classes, model.num_sprites());
+  for_batches(reader, indices, batch_size, false, [&](const datasets::Batch& batch) {
+    auto d = totals.decompose(batch.images.to(model.device()));
+    scorer.add(batch.labels, d.selection[0]);
+  });
+  result.metrics = scorer.metrics();
+  result.images = static_cast<int64_t>(indices.size());
+}
+
+void evaluate_cosegmentation(core::DtiSprites& model, const datasets::DatasetReader& reader,
+                             int64_t batch_size, Totals& totals, EvaluationResult& result) {
+  const auto& info = reader.info();
+  DTI_CHECK(info.has_instance_masks, "cosegmentation evaluation of ", info.name,
+            " needs foreground masks, which ", reader.path(), " lacks");
+  const auto indices = datasets::all_images(reader);
+  CosegmentationScorer scorer;
+  for_batches(reader, indices, batch_size, true, [&](const datasets::Batch& batch) {
+    auto d = totals.decompose(batch.images.to(model.device()));
+    scorer.add(batch.instance_masks, d.masks[0]);  // the chosen sprite's transformed mask
+  });
+  result.metrics = scorer.metrics();
+  result.images = static_cast<int64_t>(indices.size());
+}
 
 }  // namespace
 
+InstanceLabelRanges instance_label_ranges(const core::DtiSprites& model, int64_t max_objects,
+                                          int64_t n_classes) {
+  InstanceLabelRanges ranges;
+  ranges.n_layers = model.num_layers();
+  ranges.max_objects = max_objects;
+  ranges.n_sprites = model.options().n_sprites;  // the empty sprite excluded
+  ranges.n_classes = n_classes;
+  return ranges;
+}
+
+InstanceMaps predicted_instance_maps(const core::DtiSprites& model, const core::Decomposition& d,
+                                     const at::Tensor& x, bool semantic) {
+  InstanceMaps maps;
+  maps.pred_instance = model.instance_labels(d, x, /*reassign_background=*/false);
+  maps.pred_instance_fg = model.instance_labels(d, x, /*reassign_background=*/true);
+  if (semantic) maps.pred_semantic = model.semantic_labels(d);
+  return maps;
+}
+
 EvaluationResult evaluate(core::DtiSprites& model, const datasets::DatasetReader& reader,
                           const DatasetConfig& dataset, int64_t batch_size) {
-  const auto& info = reader.info();
-  const at::Device device = model.device();
-  const int64_t K = model.num_sprites(), L = model.num_layers();
   EvaluationResult result;
-  Usage usage;
-  double loss_sum = 0;
-
+  Totals totals(model);
   if (dataset.eval == EvalProtocol::kInstance) {
-    DTI_CHECK(info.has_instance_masks, "evaluation of ", info.name, " needs instance masks, which ",
-              reader.path(), " lacks; convert the dataset again");
-    const int64_t limit = dataset.eval_images > 0 ? dataset.eval_images : info.size;
-    const auto indices = datasets::first_images(reader, std::min(limit, info.size));
-    // Label ranges: predictions 0..L and 0..K_real, ground truth 0..max_objects and 0..C.
-    metrics::AriAccumulator ari(std::max(L, info.max_objects) + 1);
-    const int64_t k_real = model.options().n_sprites;
-    const int64_t n_classes = std::max(info.num_classes, k_real) + 1;
-    std::unique_ptr<metrics::SegmentationAccumulator> seg;
-    if (info.has_semantic_masks)
-      seg = std::make_unique<metrics::SegmentationAccumulator>(n_classes);
-    for_batches(reader, indices, batch_size, true, [&](const datasets::Batch& batch) {
-      auto x = batch.images.to(device);
-      auto d = model.decompose(x);
-      loss_sum += d.distance.sum().item<double>();
-      usage.add(d.selection, K);
-      const int64_t B = x.size(0), HW = x.size(2) * x.size(3);
-      auto truth = to_vector(batch.instance_masks);
-      auto pred = to_vector(model.instance_labels(d, x, /*reassign_background=*/false));
-      auto pred_fg = to_vector(model.instance_labels(d, x, /*reassign_background=*/true));
-      for (int64_t b = 0; b < B; ++b) {
-        ari.update(truth.data() + b * HW, pred.data() + b * HW, pred_fg.data() + b * HW, HW);
-      }
-      if (seg) {
-        // A predicted id that names no sprite class (the empty sprite, or labels summed where the
-        // binarised occlusion leaves two layers unordered) counts as background.
-        auto semantic = model.semantic_labels(d);
-        semantic = at::where(semantic > k_real, at::zeros_like(semantic), semantic);
-        auto sem_truth = to_vector(batch.semantic_masks);
-        auto sem_pred = to_vector(semantic);
-        seg->update(sem_truth.data(), sem_pred.data(), static_cast<int64_t>(sem_truth.size()));
-      }
-    });
-    result.metrics["ari"] = ari.mean_ari();
-    result.metrics["ari_fg"] = ari.mean_ari_foreground();
-    if (seg) {
-      const auto scores = seg->compute();
-      result.metrics["macc"] = scores.mean_accuracy;
-      result.metrics["miou"] = scores.mean_iou;
-      result.metrics["seg_accuracy"] = scores.global_accuracy;
-    }
-    result.images = static_cast<int64_t>(indices.size());
+    evaluate_instance(model, reader, dataset, batch_size, totals, result);
   } else if (dataset.eval == EvalProtocol::kClustering) {
-    DTI_CHECK(info.has_labels, "clustering evaluation of ", info.name, " needs labels, which ",
-              reader.path(), " lacks");
-    const auto indices = datasets::labelled_images(reader);
-    DTI_CHECK(!indices.empty(), reader.path(), " has no labelled image to evaluate");
-    std::vector<int64_t> truth, pred;
-    for_batches(reader, indices, batch_size, false, [&](const datasets::Batch& batch) {
-      auto x = batch.images.to(device);
-      auto d = model.decompose(x);
-      loss_sum += d.distance.sum().item<double>();
-      usage.add(d.selection, K);
-      for (int64_t v : to_vector(batch.labels)) truth.push_back(v);
-      for (int64_t v : to_vector(d.selection[0])) pred.push_back(v);
-    });
-    const auto scores = metrics::clustering_scores(truth, pred, info.num_classes, K);
-    result.metrics["accuracy"] = scores.global_accuracy;
-    result.metrics["mean_class_accuracy"] = scores.mean_class_accuracy;
-    result.metrics["nmi"] = scores.nmi;
-    result.images = static_cast<int64_t>(indices.size());
+    evaluate_clustering(model, reader, batch_size, totals, result);
   } else {
-    DTI_CHECK(info.has_instance_masks, "cosegmentation evaluation of ", info.name,
-              " needs foreground masks, which ", reader.path(), " lacks");
-    const auto indices = datasets::all_images(reader);
-    metrics::CosegmentationAccumulator coseg;
-    for_batches(reader, indices, batch_size, true, [&](const datasets::Batch& batch) {
-      auto x = batch.images.to(device);
-      auto d = model.decompose(x);
-      loss_sum += d.distance.sum().item<double>();
-      usage.add(d.selection, K);
-      // Foreground = the chosen sprite's transformed mask > 0.5 (docs/evaluation.md).
-      auto truth = to_vector(batch.instance_masks > 0);
-      auto pred = to_vector(d.masks[0].squeeze(1) > 0.5);
-      coseg.update(truth.data(), pred.data(), static_cast<int64_t>(truth.size()));
-    });
-    result.metrics["accuracy"] = coseg.accuracy();
-    result.images = static_cast<int64_t>(indices.size());
+    evaluate_cosegmentation(model, reader, batch_size, totals, result);
   }
-  result.metrics["loss"] = result.images > 0 ? loss_sum / static_cast<double>(result.images) : 0;
-  result.sprite_usage = usage.shares();
+  totals.finish(result);
   return result;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The evaluation protocols (docs/evaluation.md) for a model: instance segmentation (ARI, ARI-FG and
 // semantic mACC / mIoU on the first 320 images), clustering (accuracy and NMI on the labelled
-// set) and cosegmentation (pixel accuracy on every image).
+// set) and cosegmentation (pixel accuracy on every image). The scoring itself is in
+// experiments/scorers.h; this file feeds it the model's predictions on the dataset's images.
 
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "core/model.h"
 #include "datasets/dataset_file.h"
 #include "experiments/config.h"
+#include "experiments/scorers.h"
 
 namespace dti::experiments {
 
@@ -29,6 +31,17 @@ struct EvaluationResult {
 /// to the instance protocol), in batches of `batch_size`, on the model's device.
 EvaluationResult evaluate(core::DtiSprites& model, const datasets::DatasetReader& reader,
                           const DatasetConfig& dataset, int64_t batch_size);
+
+/// The instance protocol's label ranges for `model` on images with at most `max_objects` objects
+/// and `n_classes` semantic classes (0 = no semantic masks): the model's layers and real sprites.
+InstanceLabelRanges instance_label_ranges(const core::DtiSprites& model, int64_t max_objects,
+                                          int64_t n_classes);
+
+/// The predicted maps of the instance protocol for images `x` decomposed as `d`: the composed
+/// instance map (ARI), the one whose background went to the closest layer (ARI-FG) and, with
+/// `semantic`, the sprite map; the true_* fields are left for the caller.
+InstanceMaps predicted_instance_maps(const core::DtiSprites& model, const core::Decomposition& d,
+                                     const at::Tensor& x, bool semantic);
 
 /// Image files written for the report.
 struct ArtifactFile {

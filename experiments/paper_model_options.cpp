@@ -18,8 +18,8 @@ ModelOptions multi_object(int64_t size, int64_t sprites, int64_t layers, int64_t
   o.sprite_size = {sprite_size, sprite_size};
   o.gaussian_weights_std = std;
   o.inject_noise = 0.4;
-  o.proto_init = "constant";
-  o.mask_init = "gaussian";
+  o.proto_init = core::ProtoInit::kConstant;
+  o.mask_init = core::MaskInit::kGaussian;
   o.transformation_sequence_layer = "color_position";
   o.transformation_sequence_bkg = "color";
   o.estimate_minimum = true;
@@ -36,9 +36,9 @@ ModelOptions single_object(int64_t size, int64_t sprites, double std,
   o.n_backgrounds = 1;
   o.gaussian_weights_std = std;
   o.inject_noise = 0.4;
-  o.proto_init = "constant";
-  o.mask_init = "gaussian";
-  o.bkg_init = "mean";
+  o.proto_init = core::ProtoInit::kConstant;
+  o.mask_init = core::MaskInit::kGaussian;
+  o.bkg_init = core::BackgroundInit::kMean;
   o.transformation_sequence = "color_projective_tps";
   o.transformation_sequence_bkg = "color_projective_tps";
   o.curriculum_learning = curriculum;
@@ -76,11 +76,11 @@ ModelOptions paper_model_options(const std::string& dataset) {
     auto o = multi_object(128, 6, 6, 40, 10);
     o.n_backgrounds = 1;
     o.freeze_sprite = 40;
-    o.encoder_name = "resnet18";
+    o.encoder_name = core::EncoderKind::kResNet18;
     o.with_pool = {2, 2};
     o.transformation_sequence = "identity_projective";
     o.curriculum_learning = {150};
-    o.bkg_init = "mean";
+    o.bkg_init = core::BackgroundInit::kMean;
     o.pred_occlusion = true;
     o.greedy_algo_iter = 3;
     o.add_empty_sprite = true;
@@ -91,7 +91,7 @@ ModelOptions paper_model_options(const std::string& dataset) {
   if (dataset == "svhn") return single_object(32, 10, 8, {10, 35});
   if (dataset == "weizmann_horse") {
     auto o = single_object(128, 1, 20, {3000, 8000});
-    o.encoder_name = "resnet18";
+    o.encoder_name = core::EncoderKind::kResNet18;
     return o;
   }
   throw Error("unknown dataset '" + dataset + "'; valid: " + join(paper_datasets()));

@@ -61,8 +61,10 @@ std::vector<ExperimentDefinition> build() {
                   {"multi_dsprites", "multi_dsprites", "full", {}},
                   {"clevr6", "clevr6", "full", {}}}});
   ExperimentDefinition fig8{
-      "fig8", "Figure 8: final loss against the number of sprites K on Tetrominoes", "fig8", 0, 5,
-      {}};
+      "fig8", "Figure 8: final loss against the number of sprites K on Tetrominoes",
+      "fig8", 0,
+      5,      {},
+      "K"};
   for (int k : {10, 13, 16, 19, 22, 25}) {
     fig8.cells.push_back({"tetrominoes/K=" + std::to_string(k),
                           "tetrominoes",
@@ -70,8 +72,10 @@ std::vector<ExperimentDefinition> build() {
                           {"model.n_sprites=" + std::to_string(k)}});
   }
   all.push_back(fig8);
-  ExperimentDefinition fig9{"fig9", "Figure 9: effect of lambda on Multi-dSprites", "fig9", 0, 5,
-                            {}};
+  ExperimentDefinition fig9{"fig9",   "Figure 9: effect of lambda on Multi-dSprites",
+                            "fig9",   0,
+                            5,        {},
+                            "lambda", /*sweep_categorical=*/true};
   for (const char* lambda : {"0", "1e-5", "1e-4", "1e-3"}) {
     fig9.cells.push_back({std::string("multi_dsprites/lambda=") + lambda,
                           "multi_dsprites",

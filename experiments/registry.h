@@ -34,6 +34,11 @@ struct ExperimentDefinition {
   int seeds = 5;
   /// The cells.
   std::vector<CellDefinition> cells;
+  /// Figures: the parameter the cells sweep ("K", "lambda"; variants read "<parameter>=<value>");
+  /// "" for tables.
+  std::string sweep_parameter;
+  /// Whether the swept values are categories on the plot's x axis (λ includes 0).
+  bool sweep_categorical = false;
 };
 
 /// Every registered experiment, in `runexp list` order.

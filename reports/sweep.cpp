@@ -1,7 +1,9 @@
 #include "reports/sweep.h"
 
 #include <cmath>
+#include <iomanip>
 #include <map>
+#include <sstream>
 
 #include "base/error.h"
 
@@ -73,6 +75,18 @@ std::string render_sweep_svg(const std::vector<SweepPoint>& points, const std::s
     if (categorical) options.x_categories.push_back(points[i].label);
   }
   return render_svg_lines({series}, options);
+}
+
+std::string render_sweep_markdown(const std::vector<SweepPoint>& points,
+                                  const std::string& parameter, const std::string& title) {
+  std::ostringstream text;
+  text << title << "\n\n| " << parameter << " | final loss (mean ± std) | runs |\n|---|---|---|\n";
+  for (const auto& p : points) {
+    text << "| " << p.label << " | " << std::scientific << std::setprecision(3) << p.mean << " ± "
+         << p.std_dev << std::defaultfloat << " | " << p.n << " |\n";
+  }
+  if (points.empty()) text << "| (no finished run) | | |\n";
+  return text.str();
 }
 
 }  // namespace dti::reports

@@ -33,6 +33,11 @@ std::string sweep_value(const std::string& variant, const std::string& parameter
 std::vector<SweepPoint> collect_sweep(const Store& store, const std::string& experiment,
                                       const std::string& parameter, const std::string& quantity);
 
+/// A sweep as a Markdown table ("| K | final loss (mean ± std) | runs |"), under `title`; a row
+/// saying so when no run has finished.
+std::string render_sweep_markdown(const std::vector<SweepPoint>& points,
+                                  const std::string& parameter, const std::string& title);
+
 /// A sweep as an SVG line plot with error bars; categorical x when `categorical` (e.g. λ with 0).
 std::string render_sweep_svg(const std::vector<SweepPoint>& points, const std::string& parameter,
                              const std::string& quantity, bool categorical,

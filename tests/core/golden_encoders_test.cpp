@@ -22,7 +22,8 @@ TEST(GoldenEncoders, SizesAndCountsMatchReference) {
     SCOPED_TRACE(c + " " + file.attr_string(c, "encoder_name") +
                  " with_pool=" + file.attr_string(c, "with_pool"));
     core::EncoderOptions options;
-    options.name = file.attr_string(c, "encoder_name");
+    options.kind =
+        core::parse_name<core::EncoderKind>("encoder", file.attr_string(c, "encoder_name"));
     options.in_channels = file.attr_int(c, "in_channels");
     options.pool = {file.attr_int(c, "pool_h"), file.attr_int(c, "pool_w")};
     core::Encoder encoder(options, at::make_generator<at::CPUGeneratorImpl>(0));

@@ -1,14 +1,15 @@
 // Model tests: parameter counts of the paper configs, the fast training pass against the
 // authors' single-pass formulation (same loss, same gradients), gradients reaching every
 // parameter group, shape errors, freezing, noise and reassignment.
+#include <c10/core/GradMode.h>
 #include <gtest/gtest.h>
 
 #include <map>
 
-#include "base/error.h"
 #include "core/model.h"
 #include "experiments/paper_model_options.h"
 #include "tests/core/golden_support.h"
+#include "tests/support/expect_error.h"
 
 namespace dti::test {
 namespace {
@@ -148,14 +149,8 @@ TEST_F(ModelTest, FrozenSpritesGetNoGradientAndEmptySpriteIsNotChosen) {
 
 TEST_F(ModelTest, ShapeErrorsNameExpectedAndActualShapes) {
   DtiSprites model(small("tetrominoes"), 1);
-  try {
-    model.forward_train(at::rand({2, 4, 20, 20}));
-    FAIL() << "expected dti::Error";
-  } catch (const dti::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("expected [B,C=3,H=20,W=20], got [2,4,20,20]"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_ERROR_CONTAINS(model.forward_train(at::rand({2, 4, 20, 20})),
+                        "expected [B,C=3,H=20,W=20], got [2,4,20,20]");
 }
 
 TEST_F(ModelTest, DecompositionShapesAndLabelsAreConsistent) {

@@ -13,6 +13,7 @@
 #include "core/trainer.h"
 #include "experiments/paper_model_options.h"
 #include "tests/core/tensor_source.h"
+#include "tests/support/expect_error.h"
 
 namespace dti::test {
 namespace {
@@ -122,14 +123,9 @@ TEST(Trainer, NonFiniteLossNamesIterationAndCheckpoint) {
   auto images = at::rand({8, 3, 16, 16});
   images[5].fill_(std::numeric_limits<float>::quiet_NaN());
   TensorSource source(images, 4, 0);
-  try {
-    trainer.train(source);
-    FAIL() << "expected dti::Error";
-  } catch (const dti::Error& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("the loss is NaN"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("last good checkpoint"), std::string::npos) << msg;
-  }
+  const std::string message = error_message([&] { trainer.train(source); });
+  EXPECT_CONTAINS(message, "the loss is NaN");
+  EXPECT_CONTAINS(message, "last good checkpoint");
 }
 
 TEST(Checkpoint, CorruptionAndTruncationAreReported) {
@@ -146,25 +142,11 @@ TEST(Checkpoint, CorruptionAndTruncationAreReported) {
     f.seekp(40);
     f.put('\x7f');
   }
-  EXPECT_THROW(
-      {
-        try {
-          core::load_checkpoint(path);
-        } catch (const dti::Error& e) {
-          EXPECT_NE(std::string(e.what()).find("CRC mismatch"), std::string::npos) << e.what();
-          throw;
-        }
-      },
-      dti::Error);
+  EXPECT_ERROR_CONTAINS(core::load_checkpoint(path), "CRC mismatch");
   std::filesystem::resize_file(path, 20);
   EXPECT_THROW(core::load_checkpoint(path), dti::Error);
   std::remove(path.c_str());
-  try {
-    core::load_checkpoint(path);
-    FAIL();
-  } catch (const dti::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("not found"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS(core::load_checkpoint(path), "not found");
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 
-#include "base/error.h"
 #include "core/transformation_network.h"
 #include "tests/core/golden_support.h"
+#include "tests/support/expect_error.h"
 
 namespace dti::test {
 namespace {
@@ -33,15 +33,10 @@ TEST(Transforms, ColorSimilarityAffineProjectiveAreIdentityAtZero) {
 }
 
 TEST(Transforms, UnknownNamesListTheValidOnes) {
-  try {
-    core::parse_transform_sequence("color_projectiv_tps");
-    FAIL();
-  } catch (const dti::Error& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("unknown transformation 'projectiv'"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("projective"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("color_projectiv_tps"), std::string::npos) << msg;
-  }
+  const auto parse = [] { core::parse_transform_sequence("color_projectiv_tps"); };
+  EXPECT_TRUE(error_contains(parse, "unknown transformation 'projectiv'"));
+  EXPECT_TRUE(error_contains(parse, "projective"));
+  EXPECT_TRUE(error_contains(parse, "color_projectiv_tps"));
 }
 
 TEST(Transforms, CurriculumSwitchesModulesOnAtMilestones) {
@@ -68,12 +63,7 @@ TEST(Transforms, CurriculumOfWrongLengthIsRejected) {
   core::TransformationNetworkOptions options;
   options.sequence = "color_projective_tps";
   options.curriculum = {100};
-  try {
-    options.validate("transformation_sequence");
-    FAIL();
-  } catch (const dti::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("needs 2 milestone(s)"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS(options.validate("transformation_sequence"), "needs 2 milestone(s)");
 }
 
 }  // namespace

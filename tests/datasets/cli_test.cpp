@@ -13,6 +13,7 @@
 #include "datasets/dataset_file.h"
 #include "datasets/image_io.h"
 #include "tests/datasets/test_util.h"
+#include "tests/support/expect_error.h"
 
 extern char** environ;
 
@@ -41,9 +42,6 @@ CliRun run(std::vector<std::string> args) {
   r.err = err.str();
   return r;
 }
-
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "text: " << (text)
 
 class CliTest : public test::ScratchTest {};
 

@@ -7,8 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "base/error.h"
-#include "datasets/convert.h"
+#include "datasets/catalogue.h"
 #include "datasets/dataset_file.h"
 #include "datasets/image_io.h"
 #include "datasets/subsets.h"
@@ -16,6 +15,7 @@
 #include "datasets/tf_example.h"
 #include "datasets/tfrecord.h"
 #include "tests/datasets/test_util.h"
+#include "tests/support/expect_error.h"
 
 namespace dti::datasets {
 namespace {
@@ -32,20 +32,7 @@ class ConvertTest : public test::ScratchTest {
     o.show_progress = false;
     return o;
   }
-  // Message of the dti::Error thrown by `f` ("" when none).
-  template <typename F>
-  static std::string error_of(F f) {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "";
-  }
 };
-
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "text: " << (text)
 
 TEST_F(ConvertTest, RealTetrominoesRecordsGiveExactlyTheDecodedPixelsAndMasks) {
   const auto summary =
@@ -119,14 +106,12 @@ TEST_F(ConvertTest, GeneratedScenesRoundTripThroughDeepMindRecords) {
 }
 
 TEST_F(ConvertTest, TfRecordConverterRejectsOtherFiles) {
-  EXPECT_CONTAINS(
-      error_of([&] {
-        convert_clevr6(options({fixture("tetrominoes/tetrominoes_mini.tfrecords")}, "c.h5"));
-      }),
+  EXPECT_TRUE(dti::test::error_contains(
+      [&] { convert_clevr6(options({fixture("tetrominoes/tetrominoes_mini.tfrecords")}, "c.h5")); },
       "record 0: feature 'visibility' has 4 floats, expected 11; is this the right kind of "
-      "TFRecord file?");
-  EXPECT_CONTAINS(error_of([&] { convert_tetrominoes(options({path("none.tfrecords")}, "t.h5")); }),
-                  "does not exist");
+      "TFRecord file?"));
+  EXPECT_TRUE(dti::test::error_contains(
+      [&] { convert_tetrominoes(options({path("none.tfrecords")}, "t.h5")); }, "does not exist"));
   EXPECT_TRUE(files().empty()) << "a failed conversion leaves nothing";
 }
 
@@ -288,14 +273,15 @@ TEST_F(ConvertTest, GtsrbErrorsNameTheProblem) {
   const std::string csv = path("g/Final_Training/Images/00017/GT-00017.csv");
   std::ofstream(csv) << "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
                         "00000_00009.ppm;26;31;5;5;20;25;17\n";
-  EXPECT_CONTAINS(error_of([&] { convert_gtsrb8(options({path("g")}, "x.h5")); }),
-                  "00000_00009.ppm' is 25x31 but its annotation says 26x31");
+  EXPECT_TRUE(dti::test::error_contains([&] { convert_gtsrb8(options({path("g")}, "x.h5")); },
+                                        "00000_00009.ppm' is 25x31 but its annotation says 26x31"));
   fs::remove_all(path("g/Final_Training/Images/00025"));
-  EXPECT_CONTAINS(error_of([&] { convert_gtsrb8(options({path("g")}, "x.h5")); }),
-                  "Images/00025' is missing; is this the complete GTSRB training set?");
-  EXPECT_CONTAINS(
-      error_of([&] { convert_gtsrb8(options({path("GTSRB_Final_Training_Images.zip")}, "x.h5")); }),
-      "is an archive; extract it first (unzip");
+  EXPECT_TRUE(dti::test::error_contains(
+      [&] { convert_gtsrb8(options({path("g")}, "x.h5")); },
+      "Images/00025' is missing; is this the complete GTSRB training set?"));
+  EXPECT_TRUE(dti::test::error_contains(
+      [&] { convert_gtsrb8(options({path("GTSRB_Final_Training_Images.zip")}, "x.h5")); },
+      "is an archive; extract it first (unzip"));
 }
 
 TEST_F(ConvertTest, WeizmannSamplesGiveBinaryMasksAt128) {
@@ -328,12 +314,11 @@ TEST_F(ConvertTest, WeizmannSamplesGiveBinaryMasksAt128) {
   EXPECT_TRUE(sizes_differ) << "the fixture should include an rgb image larger than its mask";
   fs::copy(fixture("weizmann_horse"), path("w"), fs::copy_options::recursive);
   fs::remove(path("w/figure_ground/horse006.jpg"));
-  EXPECT_CONTAINS(error_of([&] { convert_weizmann_horse(options({path("w")}, "x.h5")); }),
-                  "horse006.jpg' has no mask");
-  EXPECT_CONTAINS(error_of([&] {
-                    convert_weizmann_horse(options({path("weizmann_horse_db.tar.gz")}, "x.h5"));
-                  }),
-                  "extract it first (tar xf");
+  EXPECT_TRUE(dti::test::error_contains(
+      [&] { convert_weizmann_horse(options({path("w")}, "x.h5")); }, "horse006.jpg' has no mask"));
+  EXPECT_TRUE(dti::test::error_contains(
+      [&] { convert_weizmann_horse(options({path("weizmann_horse_db.tar.gz")}, "x.h5")); },
+      "extract it first (tar xf"));
 }
 
 // SVHN .mat written by matio: X uint8 [32,32,3,N] column-major, y [N,1] with 10 meaning 0.
@@ -381,11 +366,13 @@ TEST_F(ConvertTest, SvhnMatRoundTripsWithLabelTenAsZero) {
     }
   }
   write_svhn_mat(path("bad_32x32.mat"), 2, 4, false, {1, 11});
-  EXPECT_CONTAINS(error_of([&] { convert_svhn(options({path("bad_32x32.mat")}, "b.h5")); }),
-                  "label of image 1 is 11 (expected 1..10, 10 meaning 0)");
+  EXPECT_TRUE(
+      dti::test::error_contains([&] { convert_svhn(options({path("bad_32x32.mat")}, "b.h5")); },
+                                "label of image 1 is 11 (expected 1..10, 10 meaning 0)"));
   test::write_bytes(path("junk_32x32.mat"), "not a mat file at all");
-  EXPECT_CONTAINS(error_of([&] { convert_svhn(options({path("junk_32x32.mat")}, "b.h5")); }),
-                  "is not a MATLAB .mat file");
+  EXPECT_TRUE(
+      dti::test::error_contains([&] { convert_svhn(options({path("junk_32x32.mat")}, "b.h5")); },
+                                "is not a MATLAB .mat file"));
 }
 
 TEST_F(ConvertTest, FolderLabelsComeFromSubfoldersOrCsv) {
@@ -419,8 +406,9 @@ TEST_F(ConvertTest, FolderLabelsComeFromSubfoldersOrCsv) {
   EXPECT_CONTAINS(summary.notes[0], "1 images have no row in");
 
   image("dog/wide.png", 9, 40);
-  EXPECT_CONTAINS(error_of([&] { convert_folder(options({path("f")}, "x.h5")); }),
-                  "'dog/wide.png' is 9x6 but 'cat/a.png' is 5x6; pass --size N");
+  EXPECT_TRUE(
+      dti::test::error_contains([&] { convert_folder(options({path("f")}, "x.h5")); },
+                                "'dog/wide.png' is 9x6 but 'cat/a.png' is 5x6; pass --size N"));
   o = options({path("f")}, "sized.h5");
   o.size = 8;
   convert_folder(o);
@@ -428,9 +416,10 @@ TEST_F(ConvertTest, FolderLabelsComeFromSubfoldersOrCsv) {
 }
 
 TEST_F(ConvertTest, RegistryListsValidNames) {
-  EXPECT_CONTAINS(error_of([&] { convert("mnist", options({"x"}, "y.h5")); }),
-                  "unknown converter 'mnist'; valid: tetrominoes, multi_dsprites, clevr6, svhn, "
-                  "gtsrb8, weizmann_horse, folder");
+  EXPECT_TRUE(dti::test::error_contains(
+      [&] { convert("mnist", options({"x"}, "y.h5")); },
+      "unknown converter 'mnist'; valid: tetrominoes, multi_dsprites, clevr6, svhn, "
+      "gtsrb8, weizmann_horse, folder"));
 }
 
 }  // namespace

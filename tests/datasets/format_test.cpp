@@ -2,28 +2,16 @@
 
 #include <hdf5.h>
 
-#include "base/error.h"
 #include "datasets/dataset_file.h"
 #include "datasets/h5_util.h"
 #include "datasets/tetrominoes.h"
 #include "tests/datasets/test_util.h"
+#include "tests/support/expect_error.h"
 
 namespace dti::datasets {
 namespace {
 
 using test::ScratchTest;
-
-// Expects `statement` to throw dti::Error whose message contains `part`.
-#define EXPECT_ERROR_WITH(statement, part)                                     \
-  do {                                                                         \
-    try {                                                                      \
-      statement;                                                               \
-      ADD_FAILURE() << "no error thrown; expected one containing: " << (part); \
-    } catch (const ::dti::Error& e) {                                          \
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)           \
-          << "message: " << e.what() << "\nexpected to contain: " << (part);   \
-    }                                                                          \
-  } while (0)
 
 DatasetInfo small_info() {
   DatasetInfo info;
@@ -140,40 +128,41 @@ TEST_F(FormatTest, WriterRejectsSamplesOutsideTheLayout) {
   DatasetWriter writer(path("w.h5"), small_info());
   Sample s = toy_sample(1);
   s.label = 3;
-  EXPECT_ERROR_WITH(writer.append(s), "label 3 outside -1..2");
+  EXPECT_ERROR_CONTAINS(writer.append(s), "label 3 outside -1..2");
   s = toy_sample(1);
   s.instance_mask[0] = 3;
-  EXPECT_ERROR_WITH(writer.append(s), "instance id 3 above max_objects = 2");
+  EXPECT_ERROR_CONTAINS(writer.append(s), "instance id 3 above max_objects = 2");
   s = toy_sample(1);
   s.semantic_mask[0] = 4;
-  EXPECT_ERROR_WITH(writer.append(s), "semantic class 4 above num_classes = 3");
+  EXPECT_ERROR_CONTAINS(writer.append(s), "semantic class 4 above num_classes = 3");
   s = toy_sample(1);
   s.image.pop_back();
-  EXPECT_ERROR_WITH(writer.append(s), "59 image bytes, expected 4x5x3");
+  EXPECT_ERROR_CONTAINS(writer.append(s), "59 image bytes, expected 4x5x3");
   DatasetInfo bad = small_info();
   bad.clustering_parts = {"test"};
-  EXPECT_ERROR_WITH(DatasetWriter(path("x.h5"), bad), "clustering part 'test' is not one of");
-  EXPECT_ERROR_WITH(DatasetWriter(path("no/such/folder/x.h5"), small_info()),
-                    "no/such/folder' does not exist");
+  EXPECT_ERROR_CONTAINS(DatasetWriter(path("x.h5"), bad), "clustering part 'test' is not one of");
+  EXPECT_ERROR_CONTAINS(DatasetWriter(path("no/such/folder/x.h5"), small_info()),
+                        "no/such/folder' does not exist");
 }
 
 TEST_F(FormatTest, MissingFileSaysHowToMakeIt) {
-  EXPECT_ERROR_WITH(DatasetReader(path("t.h5"), "tetrominoes"),
-                    "does not exist. Make it with: runexp data generate tetrominoes --n 60000 "
-                    "--seed 0 --out " +
-                        path("t.h5"));
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("t.h5"), "tetrominoes"),
+                        "does not exist. Make it with: runexp data generate tetrominoes --n 60000 "
+                        "--seed 0 --out " +
+                            path("t.h5"));
   // Without an expected name, a file named after a dataset still gets its exact command.
-  EXPECT_ERROR_WITH(DatasetReader(path("clevr6.h5")),
-                    "runexp data convert clevr6 --input clevr_with_masks_train.tfrecords --out " +
-                        path("clevr6.h5"));
-  EXPECT_ERROR_WITH(DatasetReader(path("mine.h5")),
-                    "runexp data convert tetrominoes|multi_dsprites|clevr6|svhn|gtsrb8|"
-                    "weizmann_horse|folder --input PATH...");
+  EXPECT_ERROR_CONTAINS(
+      DatasetReader(path("clevr6.h5")),
+      "runexp data convert clevr6 --input clevr_with_masks_train.tfrecords --out " +
+          path("clevr6.h5"));
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("mine.h5")),
+                        "runexp data convert tetrominoes|multi_dsprites|clevr6|svhn|gtsrb8|"
+                        "weizmann_horse|folder --input PATH...");
 }
 
 TEST_F(FormatTest, NotHdf5TruncatedAndCorruptFilesAreNamed) {
   test::write_bytes(path("text.h5"), "images,labels\n1,2\n");
-  EXPECT_ERROR_WITH(DatasetReader(path("text.h5")), "is not an HDF5 file");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("text.h5")), "is not an HDF5 file");
 
   TetrominoesOptions options;
   options.count = 40;
@@ -181,7 +170,7 @@ TEST_F(FormatTest, NotHdf5TruncatedAndCorruptFilesAreNamed) {
   generate_tetrominoes(options, path("good.h5"));
   const std::string bytes = test::read_bytes(path("good.h5"));
   test::write_bytes(path("cut.h5"), bytes.substr(0, bytes.size() / 2));
-  EXPECT_ERROR_WITH(DatasetReader(path("cut.h5")), "is truncated or corrupt");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("cut.h5")), "is truncated or corrupt");
 
   // Flip one byte inside the stored chunk of image 7: its checksum no longer matches.
   test::write_bytes(path("corrupt.h5"), bytes);
@@ -189,24 +178,25 @@ TEST_F(FormatTest, NotHdf5TruncatedAndCorruptFilesAreNamed) {
   DatasetReader reader(path("corrupt.h5"));
   std::vector<uint8_t> image(35 * 35 * 3);
   reader.read_image(6, image.data());  // neighbours are intact
-  EXPECT_ERROR_WITH(reader.read_image(7, image.data()), "image 7 is corrupt or truncated");
+  EXPECT_ERROR_CONTAINS(reader.read_image(7, image.data()), "image 7 is corrupt or truncated");
 }
 
 TEST_F(FormatTest, WrongTypesAndShapesAreExplained) {
   write_raw(path("float.h5"), H5T_NATIVE_FLOAT, {2, 8, 8, 3});
-  EXPECT_ERROR_WITH(DatasetReader(path("float.h5")),
-                    "'images' expected uint8 [?,?,?,3], got float32 [2,8,8,3]");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("float.h5")),
+                        "'images' expected uint8 [?,?,?,3], got float32 [2,8,8,3]");
   write_raw(path("rgba.h5"), H5T_STD_U8LE, {2, 8, 8, 4});
-  EXPECT_ERROR_WITH(DatasetReader(path("rgba.h5")),
-                    "'images' expected uint8 [?,?,?,3], got uint8 [2,8,8,4]");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("rgba.h5")),
+                        "'images' expected uint8 [?,?,?,3], got uint8 [2,8,8,4]");
   write_raw(path("labels.h5"), H5T_STD_U8LE, {2, 8, 8, 3});
   const int32_t int_labels[2] = {0, 1};
   add_vector(path("labels.h5"), "labels", H5T_NATIVE_INT32, 2, int_labels);
-  EXPECT_ERROR_WITH(DatasetReader(path("labels.h5")), "'labels' expected int64 [2], got int32 [2]");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("labels.h5")),
+                        "'labels' expected int64 [2], got int32 [2]");
   write_raw(path("range.h5"), H5T_STD_U8LE, {2, 8, 8, 3});
   const int64_t big_labels[2] = {0, 5};
   add_vector(path("range.h5"), "labels", H5T_NATIVE_INT64, 2, big_labels);
-  EXPECT_ERROR_WITH(DatasetReader(path("range.h5")), "label of image 1 is 5, outside -1..2");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("range.h5")), "label of image 1 is 5, outside -1..2");
   write_raw(path("masks.h5"), H5T_STD_U8LE, {2, 8, 8, 3});
   {
     h5::Handle file(H5Fopen(path("masks.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
@@ -216,21 +206,21 @@ TEST_F(FormatTest, WrongTypesAndShapesAreExplained) {
                              H5P_DEFAULT, H5P_DEFAULT),
                   H5Dclose);
   }
-  EXPECT_ERROR_WITH(DatasetReader(path("masks.h5")),
-                    "'instance_masks' expected uint8 [2,8,8], got uint8 [2,8,7]");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("masks.h5")),
+                        "'instance_masks' expected uint8 [2,8,8], got uint8 [2,8,7]");
 }
 
 TEST_F(FormatTest, VersionAndIdentityAreChecked) {
   write_raw(path("v2.h5"), H5T_STD_U8LE, {2, 8, 8, 3}, 2);
-  EXPECT_ERROR_WITH(DatasetReader(path("v2.h5")),
-                    "unsupported format version 2 (this build reads versions 1..1");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("v2.h5")),
+                        "unsupported format version 2 (this build reads versions 1..1");
   write_raw(path("foreign.h5"), H5T_STD_U8LE, {2, 8, 8, 3}, 1, false);
-  EXPECT_ERROR_WITH(DatasetReader(path("foreign.h5")),
-                    "is an HDF5 file but not a dtisprites dataset");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("foreign.h5")),
+                        "is an HDF5 file but not a dtisprites dataset");
   write_raw(path("toy.h5"), H5T_STD_U8LE, {2, 8, 8, 3});
   EXPECT_NO_THROW(DatasetReader(path("toy.h5")));
-  EXPECT_ERROR_WITH(DatasetReader(path("toy.h5"), "clevr6"),
-                    "holds dataset 'toy', expected 'clevr6'");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("toy.h5"), "clevr6"),
+                        "holds dataset 'toy', expected 'clevr6'");
 }
 
 }  // namespace

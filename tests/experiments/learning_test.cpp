@@ -13,9 +13,8 @@
 #include "core/model.h"
 #include "core/runtime.h"
 #include "core/trainer.h"
-#include "metrics/adjusted_rand.h"
-#include "metrics/clustering.h"
-#include "metrics/segmentation.h"
+#include "experiments/evaluate.h"
+#include "experiments/scorers.h"
 #include "tests/core/tensor_source.h"
 
 namespace dti::test {
@@ -73,28 +72,15 @@ Set make_set(int64_t n, int64_t size, int shapes, int objects, bool grey_backgro
   return s;
 }
 
-std::vector<int64_t> flat(const at::Tensor& t) {
-  auto c = t.contiguous().to(at::kLong);
-  return {c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel()};
-}
-
-struct Scores {
-  double ari_fg = 0, miou = 0;
-};
-
-Scores score_decomposition(core::DtiSprites& model, const Set& test, int64_t shapes) {
+// The instance protocol as runexp scores it (experiments/scorers.h): ari, ari_fg, miou, ...
+experiments::Metrics score_decomposition(core::DtiSprites& model, const Set& test, int64_t shapes,
+                                         int64_t objects) {
   auto d = model.decompose(test.images);
-  auto truth = flat(test.instance), pred = flat(model.instance_labels(d, test.images, false));
-  auto pred_fg = flat(model.instance_labels(d, test.images, true));
-  const int64_t hw = test.instance.size(1) * test.instance.size(2);
-  metrics::AriAccumulator ari(model.num_layers() + 1);
-  for (int64_t i = 0; i < test.images.size(0); ++i) {
-    ari.update(truth.data() + i * hw, pred.data() + i * hw, pred_fg.data() + i * hw, hw);
-  }
-  metrics::SegmentationAccumulator seg(shapes + 1);
-  auto sem_truth = flat(test.semantic), sem_pred = flat(model.semantic_labels(d).clamp_max(shapes));
-  seg.update(sem_truth, sem_pred);
-  return {ari.mean_ari_foreground(), seg.compute().mean_iou};
+  auto maps = experiments::predicted_instance_maps(model, d, test.images, /*semantic=*/true);
+  maps.true_instance = test.instance;
+  maps.true_semantic = test.semantic;
+  return experiments::score_instance(maps,
+                                     experiments::instance_label_ranges(model, objects, shapes));
 }
 
 core::TrainerOptions training(int64_t epochs) {
@@ -108,13 +94,13 @@ core::TrainerOptions training(int64_t epochs) {
 
 TEST(Learning, MultiLayerPipelineDecomposesObjectsIntoTheirShapes) {
   core::configure_runtime();
-  const int64_t size = 40, shapes = 2;
-  const auto train = make_set(512, size, shapes, 2, false, 1);
-  const auto test = make_set(64, size, shapes, 2, false, 2);
+  const int64_t size = 40, shapes = 2, objects = 2;
+  const auto train = make_set(512, size, shapes, objects, false, 1);
+  const auto test = make_set(64, size, shapes, objects, false, 2);
   core::ModelOptions o;
   o.image_size = {size, size};
   o.n_sprites = shapes;
-  o.n_objects = 2;
+  o.n_objects = objects;
   o.sprite_size = {24, 24};
   o.gaussian_weights_std = 5;
   o.transformation_sequence_layer = "color_position";
@@ -122,20 +108,21 @@ TEST(Learning, MultiLayerPipelineDecomposesObjectsIntoTheirShapes) {
   o.inject_noise = 0.4;
   o.freeze_sprite = 1;
   core::DtiSprites model(o, 0);
-  const auto untrained = score_decomposition(model, test, shapes);
+  const auto untrained = score_decomposition(model, test, shapes, objects);
   core::Trainer trainer(model, training(50), 0);  // 1,600 iterations
   trainer.on_progress([&](const core::TrainProgress& p) {
     std::cout << "iteration " << p.iteration << " loss " << p.loss << " ARI-FG "
-              << score_decomposition(model, test, shapes).ari_fg << std::endl;
+              << score_decomposition(model, test, shapes, objects).at("ari_fg") << std::endl;
   });
   TensorSource source(train.images, 16, 1);
   trainer.train(source);
-  const auto trained = score_decomposition(model, test, shapes);
-  std::cout << "ARI-FG untrained " << untrained.ari_fg << " -> trained " << trained.ari_fg
-            << "; semantic mIoU " << untrained.miou << " -> " << trained.miou << std::endl;
-  EXPECT_GT(trained.ari_fg, 0.6);
-  EXPECT_GT(trained.ari_fg, untrained.ari_fg + 0.4);
-  EXPECT_GT(trained.miou, 0.6) << "each shape should have its own sprite";
+  const auto trained = score_decomposition(model, test, shapes, objects);
+  std::cout << "ARI-FG untrained " << untrained.at("ari_fg") << " -> trained "
+            << trained.at("ari_fg") << "; semantic mIoU " << untrained.at("miou") << " -> "
+            << trained.at("miou") << std::endl;
+  EXPECT_GT(trained.at("ari_fg"), 0.6);
+  EXPECT_GT(trained.at("ari_fg"), untrained.at("ari_fg") + 0.4);
+  EXPECT_GT(trained.at("miou"), 0.6) << "each shape should have its own sprite";
 }
 
 TEST(Learning, SingleLayerClusteringFindsTheClasses) {
@@ -156,8 +143,8 @@ TEST(Learning, SingleLayerClusteringFindsTheClasses) {
   model.initialize_from_images(train.images.narrow(0, 0, 100));
   auto accuracy = [&] {
     auto d = model.decompose(test.images);
-    return metrics::clustering_scores(flat(test.labels), flat(d.selection[0]), shapes, shapes)
-        .global_accuracy;
+    return experiments::score_clustering(test.labels, d.selection[0], shapes, model.num_sprites())
+        .at("accuracy");
   };
   core::Trainer trainer(model, training(70), 0);  // 1,680 iterations
   trainer.on_progress([&](const core::TrainProgress& p) {

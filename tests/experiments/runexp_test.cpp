@@ -55,6 +55,25 @@ class RunexpTest : public ::testing::Test {
   fs::path dir_;
 };
 
+// --jobs: the runs go to `runexp run-cell` child processes (launcher.h), each with its log, and
+// their exit codes come back as statuses; the store ends as after an in-process run.
+TEST_F(RunexpTest, JobsRunInChildProcessesAndReportTheirStatus) {
+  auto r = runexp(dir_, "fig8 --preset smoke --seeds 1 --jobs 2 --quiet --set model.n_sprites=3");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("job finished: tetrominoes/K=10 seed 0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("fig8: 6 runs"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::exists(dir_ / "out/logs/fig8_tetrominoes_K=10_seed0.log"));
+  auto store = reports::Store::open((dir_ / "out/results.sqlite").string());
+  const auto runs = store.list_runs(reports::RunFilter("fig8"));
+  ASSERT_EQ(runs.size(), 6u);
+  for (const auto& run : runs) EXPECT_EQ(run.status, reports::RunStatus::finished) << run.error;
+  // A child whose run fails (its data file is damaged) exits 1 and is reported failed.
+  for (const auto& entry : fs::directory_iterator(dir_ / "data")) fs::resize_file(entry, 100);
+  r = runexp(dir_, "fig8 --preset smoke --seeds 1 --jobs 2 --quiet --set model.n_sprites=4");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("job failed: tetrominoes/K=10 seed 0"), std::string::npos) << r.output;
+}
+
 TEST_F(RunexpTest, SmokeTable1StoresRunsPrintsTableAndWritesReport) {
   auto r = runexp(dir_, "table1 --preset smoke --seeds 2 --quiet");
   ASSERT_EQ(r.code, 0) << r.output;

@@ -11,23 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "base/error.h"
+#include "tests/support/expect_error.h"
 
 namespace dti::reports {
 namespace {
 
-// Expects `action()` to throw dti::Error whose message contains `fragment`.
-template <typename Action>
-void expect_error(Action&& action, const std::string& fragment) {
-  try {
-    action();
-  } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos)
-        << "message: " << error.what() << "\nexpected to contain: " << fragment;
-    return;
-  }
-  ADD_FAILURE() << "expected dti::Error containing: " << fragment;
-}
+using dti::test::error_contains;
 
 std::vector<RunLoss> runs_with_losses(const std::vector<double>& losses) {
   std::vector<RunLoss> runs;
@@ -57,8 +46,12 @@ TEST(MeanStdTest, EqualValuesHaveZeroStd) {
 }
 
 TEST(MeanStdTest, RejectsEmptyAndNan) {
-  expect_error([] { mean_std({}); }, "expected at least one value, got none");
-  expect_error([] { mean_std({1.0, std::nan("")}); }, "expected finite values, got nan at index 1");
+  EXPECT_TRUE(error_contains([] { mean_std({}); }, "expected at least one value, got none"));
+  EXPECT_TRUE(error_contains(
+      [] {
+        mean_std({1.0, std::nan("")});
+      },
+      "expected finite values, got nan at index 1"));
 }
 
 TEST(OutlierRuleTest, PaperExampleDropsExactlyTheLast) {
@@ -147,31 +140,37 @@ TEST(OutlierRuleTest, AtMostMaxDroppedAndTiesGoToTheSmallestId) {
 }
 
 TEST(OutlierRuleTest, RejectsBadInput) {
-  expect_error([] { screen_outliers({}); }, "expected at least one run, got none");
-  expect_error(
+  EXPECT_TRUE(error_contains([] { screen_outliers({}); }, "expected at least one run, got none"));
+  EXPECT_TRUE(error_contains(
       [] {
         screen_outliers({{"a", 1.0}, {"a", 2.0}});
       },
-      "run ids expected unique, got 'a' twice");
-  expect_error(
+      "run ids expected unique, got 'a' twice"));
+  EXPECT_TRUE(error_contains(
       [] {
         screen_outliers({{"a", 1.0}, {"b", std::nan("")}});
       },
-      "run 'b' expected a finite final_loss, got nan");
-  expect_error(
+      "run 'b' expected a finite final_loss, got nan"));
+  EXPECT_TRUE(error_contains(
       [] {
         screen_outliers({{"a", std::numeric_limits<double>::infinity()}});
       },
-      "expected a finite final_loss, got inf");
+      "expected a finite final_loss, got inf"));
   OutlierRule rule;
   rule.threshold = -1;
-  expect_error([&] { rule.validate(); }, "threshold expected a finite value > 0, got -1");
+  EXPECT_TRUE(
+      error_contains([&] { rule.validate(); }, "threshold expected a finite value > 0, got -1"));
   rule = OutlierRule{};
   rule.min_runs = 2;
-  expect_error([&] { screen_outliers({{"a", 1.0}}, rule); }, "min_runs expected >= 3, got 2");
+  EXPECT_TRUE(error_contains(
+      [&] {
+        screen_outliers({{"a", 1.0}}, rule);
+      },
+      "min_runs expected >= 3, got 2"));
   rule = OutlierRule{};
   rule.max_dropped = 4;
-  expect_error([&] { rule.validate(); }, "max_dropped expected < min_runs (4), got 4");
+  EXPECT_TRUE(
+      error_contains([&] { rule.validate(); }, "max_dropped expected < min_runs (4), got 4"));
 }
 
 TEST(AggregateCellTest, PaperExampleCell) {
@@ -203,22 +202,22 @@ TEST(AggregateCellTest, OneRun) {
 }
 
 TEST(AggregateCellTest, RejectsBadInput) {
-  expect_error([] { aggregate_cell({}); }, "expected at least one run, got none");
-  expect_error(
+  EXPECT_TRUE(error_contains([] { aggregate_cell({}); }, "expected at least one run, got none"));
+  EXPECT_TRUE(error_contains(
       [] {
         aggregate_cell({{"a", 1.0, {{"ari", 0.9}}}, {"b", 1.0, {{"miou", 0.9}}}});
       },
-      "every run expected the metrics of run 'a', run 'b' differs");
-  expect_error(
+      "every run expected the metrics of run 'a', run 'b' differs"));
+  EXPECT_TRUE(error_contains(
       [] {
         aggregate_cell({{"a", 1.0, {{"ari", std::nan("")}}}});
       },
-      "run 'a' metric 'ari' expected a finite value, got nan");
-  expect_error(
+      "run 'a' metric 'ari' expected a finite value, got nan"));
+  EXPECT_TRUE(error_contains(
       [] {
         aggregate_cell({{"a", std::nan(""), {{"ari", 0.9}}}});
       },
-      "run 'a' expected a finite final_loss, got nan");
+      "run 'a' expected a finite final_loss, got nan"));
 }
 
 TEST(CompareVariantsTest, ClearEffectExcludesZero) {
@@ -292,30 +291,30 @@ TEST(CompareVariantsTest, MatchesTheNormalIntervalForManySeeds) {
 }
 
 TEST(CompareVariantsTest, RejectsBadInput) {
-  expect_error(
+  EXPECT_TRUE(error_contains(
       [] {
         compare_variants({1.0}, {1.0, 2.0});
       },
-      "expected at least 2 seeds per variant, got 1 (variant) and 2 (baseline)");
-  expect_error(
+      "expected at least 2 seeds per variant, got 1 (variant) and 2 (baseline)"));
+  EXPECT_TRUE(error_contains(
       [] {
         compare_variants({1.0, std::nan("")}, {1.0, 2.0});
       },
-      "variant expected finite values, got nan at index 1");
+      "variant expected finite values, got nan at index 1"));
   BootstrapOptions options;
   options.confidence = 1.0;
-  expect_error(
+  EXPECT_TRUE(error_contains(
       [&] {
         compare_variants({1, 2}, {1, 2}, options);
       },
-      "confidence expected in (0, 1), got 1");
+      "confidence expected in (0, 1), got 1"));
   options = BootstrapOptions{};
   options.resamples = 10;
-  expect_error(
+  EXPECT_TRUE(error_contains(
       [&] {
         compare_variants({1, 2}, {1, 2}, options);
       },
-      "resamples expected >= 100, got 10");
+      "resamples expected >= 100, got 10"));
 }
 
 }  // namespace

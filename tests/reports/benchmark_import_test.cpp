@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "tests/reports/temp_dir.h"
+#include "tests/support/expect_error.h"
 
 namespace dti::reports {
 namespace {
@@ -126,28 +127,22 @@ TEST(BenchmarkImport, StoresOnceAndKeepsNewMeasurements) {
 }
 
 TEST(BenchmarkImport, BadInputIsExplained) {
-  const auto message = [](const std::string& text) {
-    try {
-      parse_benchmark_json(text, {}, "bench.json");
-    } catch (const Error& error) {
-      return std::string(error.what());
-    }
-    return std::string("no error");
+  const auto parse = [](const std::string& text) {
+    return [text] { parse_benchmark_json(text, {}, "bench.json"); };
   };
-  EXPECT_NE(message("Running ./dti_bench\n{")
-                .find("bench.json: not valid JSON (write it with "
-                      "--benchmark_format=json"),
-            std::string::npos);
-  EXPECT_NE(message("{\"context\": {}}").find("got context object and benchmarks missing"),
-            std::string::npos);
-  EXPECT_NE(message("{\"context\": {\"date\": \"x\"}, \"benchmarks\": [{\"name\": \"BM_A\", "
-                    "\"real_time\": 1, \"time_unit\": \"h\"}]}")
-                .find("context.date 'x' is not a date"),
-            std::string::npos);
-  EXPECT_NE(message("{\"context\": {\"date\": \"2024-01-01T00:00:00\"}, \"benchmarks\": "
-                    "[{\"name\": \"BM_A\", \"real_time\": 1, \"time_unit\": \"h\"}]}")
-                .find("unknown time_unit 'h'"),
-            std::string::npos);
+  EXPECT_TRUE(dti::test::error_contains(parse("Running ./dti_bench\n{"),
+                                        "bench.json: not valid JSON (write it with "
+                                        "--benchmark_format=json"));
+  EXPECT_TRUE(dti::test::error_contains(parse("{\"context\": {}}"),
+                                        "got context object and benchmarks missing"));
+  EXPECT_TRUE(dti::test::error_contains(
+      parse("{\"context\": {\"date\": \"x\"}, \"benchmarks\": [{\"name\": \"BM_A\", "
+            "\"real_time\": 1, \"time_unit\": \"h\"}]}"),
+      "context.date 'x' is not a date"));
+  EXPECT_TRUE(dti::test::error_contains(
+      parse("{\"context\": {\"date\": \"2024-01-01T00:00:00\"}, \"benchmarks\": "
+            "[{\"name\": \"BM_A\", \"real_time\": 1, \"time_unit\": \"h\"}]}"),
+      "unknown time_unit 'h'"));
   test::TempDir dir;
   Store store = Store::open(dir.file("r.sqlite"));
   EXPECT_THROW(import_benchmark_file(store, dir.file("missing.json")), Error);

@@ -3,22 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <functional>
 
-#include "base/error.h"
 #include "tests/reports/temp_dir.h"
+#include "tests/support/expect_error.h"
 
 namespace dti::reports {
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "no error";
-}
+using dti::test::error_contains;
 
 TEST(Image, PngRoundTripKeepsShapeAndEightBitValues) {
   test::TempDir dir;
@@ -50,18 +42,13 @@ TEST(Image, BadInputIsExplained) {
   test::TempDir dir;
   Image wrong = Image::zeros(4, 4, 3);
   wrong.data.pop_back();
-  EXPECT_NE(error_of([&] {
-              write_png(dir.file("x.png"), wrong);
-            }).find("data expected [H=4,W=4,C=3] = 48 values, got 47"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { write_png(dir.file("x.png"), Image::zeros(2, 2, 5)); }).find("got 5"),
-            std::string::npos);
+  EXPECT_ERROR_CONTAINS(write_png(dir.file("x.png"), wrong),
+                        "data expected [H=4,W=4,C=3] = 48 values, got 47");
+  EXPECT_ERROR_CONTAINS(write_png(dir.file("x.png"), Image::zeros(2, 2, 5)), "got 5");
   std::ofstream(dir.file("text.png")) << "not a png";
-  EXPECT_NE(error_of([&] { read_png(dir.file("text.png")); }).find("read_png"), std::string::npos);
-  EXPECT_NE(error_of([&] {
-              compose_checkerboard(Image::zeros(2, 2, 3));
-            }).find("expected an image with alpha"),
-            std::string::npos);
+  EXPECT_ERROR_CONTAINS(read_png(dir.file("text.png")), "read_png");
+  EXPECT_ERROR_CONTAINS(compose_checkerboard(Image::zeros(2, 2, 3)),
+                        "expected an image with alpha");
 }
 
 TEST(Image, CheckerboardShowsThroughTransparency) {
@@ -86,7 +73,7 @@ TEST(Image, LabelsGetDistinctColoursAndBackgroundIsDark) {
   EXPECT_FLOAT_EQ(out.at(0, 1, 0), 31 / 255.0f);      // palette colour 1
   EXPECT_FLOAT_EQ(out.at(1, 0, 0), 1.0f);             // palette colour 2 (255, 127, 14)
   EXPECT_FLOAT_EQ(out.at(1, 1, 0), out.at(0, 1, 0));  // 21 cycles back to colour 1
-  EXPECT_NE(error_of([] { colorize_labels({0, 1, 2}, 2, 2); }).find("got 3"), std::string::npos);
+  EXPECT_TRUE(error_contains([] { colorize_labels({0, 1, 2}, 2, 2); }, "got 3"));
 }
 
 TEST(Image, TilesAreLaidOutOnAGrid) {

@@ -5,9 +5,9 @@
 
 #include <fstream>
 
-#include "base/error.h"
 #include "reports/store_schema.h"
 #include "tests/reports/temp_dir.h"
+#include "tests/support/expect_error.h"
 
 namespace dti::reports {
 namespace {
@@ -40,14 +40,7 @@ void raw_sql(const std::string& path, const std::string& sql) {
   ASSERT_EQ(rc, SQLITE_OK) << message;
 }
 
-void expect_error_containing(const std::function<void()>& action, const std::string& fragment) {
-  try {
-    action();
-    ADD_FAILURE() << "expected dti::Error containing '" << fragment << "'";
-  } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
-  }
-}
+using dti::test::error_contains;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -103,8 +96,8 @@ TEST_F(StoreTest, RunLifecycleRecordsEverything) {
   EXPECT_EQ(store.metrics(id).size(), 4u);
   EXPECT_EQ(store.experiment_description("table1"), "Table 1: ARI-FG and ARI");
 
-  expect_error_containing([&] { store.finish_run(id, {}); }, "already finished");
-  expect_error_containing([&] { store.run(999); }, "no run with id 999");
+  EXPECT_TRUE(error_contains([&] { store.finish_run(id, {}); }, "already finished"));
+  EXPECT_TRUE(error_contains([&] { store.run(999); }, "no run with id 999"));
 }
 
 TEST_F(StoreTest, IdempotenceLookupsUseTheFullKey) {
@@ -180,23 +173,24 @@ TEST_F(StoreTest, ArtifactsAreAbsoluteAndMustExist) {
   EXPECT_EQ(all[0].path, std::filesystem::path(image).lexically_normal().string());
   EXPECT_EQ(*all[0].iteration, 10);
   EXPECT_EQ(store.artifacts(id, "checkpoint").size(), 1u);
-  expect_error_containing([&] { store.record_artifact(id, "masks", dir_.file("none.png")); },
-                          "does not exist");
+  EXPECT_TRUE(error_contains([&] { store.record_artifact(id, "masks", dir_.file("none.png")); },
+                             "does not exist"));
 }
 
 TEST_F(StoreTest, NewerSchemaIsAClearError) {
   Store::open(path_);
   raw_sql(path_, "PRAGMA user_version = " + std::to_string(kStoreSchemaVersion + 1));
-  expect_error_containing([&] { Store::open(path_); }, "newer than the");
+  EXPECT_TRUE(error_contains([&] { Store::open(path_); }, "newer than the"));
 }
 
 TEST_F(StoreTest, ForeignFilesAreRefused) {
   raw_sql(path_, "CREATE TABLE photos (id INTEGER)");
-  expect_error_containing([&] { Store::open(path_); }, "not a dtisprites results store");
+  EXPECT_TRUE(error_contains([&] { Store::open(path_); }, "not a dtisprites results store"));
   const std::string text = dir_.file("notes.txt");
   std::ofstream(text) << std::string(200, 'x');
-  expect_error_containing([&] { Store::open(text); }, "not a SQLite database");
-  expect_error_containing([&] { Store::open(dir_.file("missing/dir/x.sqlite")); }, "cannot open");
+  EXPECT_TRUE(error_contains([&] { Store::open(text); }, "not a SQLite database"));
+  EXPECT_TRUE(
+      error_contains([&] { Store::open(dir_.file("missing/dir/x.sqlite")); }, "cannot open"));
 }
 
 TEST_F(StoreTest, ImportSkipsKeysAlreadyPresent) {
@@ -222,11 +216,11 @@ TEST_F(StoreTest, FailedWriteLeavesNothingBehind) {
   Store store = Store::open(path_);
   const int64_t id = store.start_run(spec_for("tetrominoes", 0));
   // The second point is invalid: the whole batch is rolled back, the first point included.
-  expect_error_containing(
+  EXPECT_TRUE(error_contains(
       [&] {
         store.record_metrics(id, {{"loss", 1.0, 1}, {"", 2.0, 2}});
       },
-      "empty metric name");
+      "empty metric name"));
   EXPECT_TRUE(store.metrics(id).empty());
 }
 

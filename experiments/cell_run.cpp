@@ -1,0 +1,346 @@
+#include "experiments/cell_run.h"
+
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <sstream>
+
+#include "base/error.h"
+#include "code_version.h"  // generated at build time
+#include "core/checkpoint.h"
+#include "core/model.h"
+#include "core/runtime.h"
+#include "core/trainer.h"
+#include "datasets/batch_iterator.h"
+#include "datasets/catalogue.h"
+#include "datasets/subsets.h"
+#include "experiments/evaluate.h"
+#include "experiments/presets.h"
+#include "reports/atomic_file.h"
+
+namespace dti::experiments {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint64_t kDataSeed = 0;  // generated datasets do not depend on the run seed
+
+std::string code_version() { return DTI_CODE_VERSION; }
+
+std::string device_description(const std::string& device) {
+  std::ostringstream out;
+  out << device;
+  if (device == "cpu") out << " (" << at::get_num_threads() << " threads)";
+  return out.str();
+}
+
+std::string format_metrics(const std::map<std::string, double>& metrics) {
+  std::ostringstream out;
+  out << std::setprecision(4);
+  for (const char* key : {"ari_fg", "ari", "macc", "miou", "accuracy", "nmi", "loss"}) {
+    auto it = metrics.find(key);
+    if (it != metrics.end()) out << (out.tellp() > 0 ? " " : "") << key << "=" << it->second;
+  }
+  return out.str();
+}
+
+// Training batches from a dataset file, restartable at any (epoch, batch).
+class FileBatchSource : public core::BatchSource {
+ public:
+  FileBatchSource(std::shared_ptr<const datasets::DatasetReader> reader, int64_t batch_size,
+                  uint64_t seed, std::vector<int64_t> subset)
+      : reader_(std::move(reader)), subset_(std::move(subset)) {
+    options_.batch_size = batch_size;
+    options_.seed = seed;
+    options_.load_masks = false;
+    seek(0, 0);
+  }
+  int64_t batches_per_epoch() const override { return iterator_->batches_per_epoch(); }
+  void seek(int64_t epoch, int64_t batch) override {
+    iterator_.reset();
+    auto options = options_;
+    options.start_epoch = epoch;
+    options.start_batch = batch;
+    iterator_ = std::make_unique<datasets::BatchIterator>(reader_, options, subset_);
+  }
+  at::Tensor next() override {
+    auto batch = iterator_->next();
+    DTI_CHECK(batch.has_value(), "training data ended unexpectedly");
+    return batch->images;
+  }
+
+ private:
+  std::shared_ptr<const datasets::DatasetReader> reader_;
+  std::vector<int64_t> subset_;
+  datasets::BatchIteratorOptions options_;
+  std::unique_ptr<datasets::BatchIterator> iterator_;
+};
+
+// Everything one run carries from step to step.
+struct RunContext {
+  RunContext(const ExperimentDefinition& e, const CellDefinition& c, int64_t s,
+             const RunnerOptions& o, std::ostream& l)
+      : experiment(e), cell(c), seed(s), options(o), log(l) {}
+  const ExperimentDefinition& experiment;
+  const CellDefinition& cell;
+  int64_t seed;
+  const RunnerOptions& options;
+  std::ostream& log;
+  std::string tag;  // "<experiment>/<cell> seed <s>" at the start of every log line
+  RunConfig config;
+  std::string config_text;  // canonical YAML, stored with the run and in its checkpoint
+  std::string data_path;
+  int64_t run_id = 0;
+  std::string dir;  // the run's folder: config, checkpoint, images
+  std::string checkpoint;
+  std::shared_ptr<const datasets::DatasetReader> reader;
+  std::vector<int64_t> subset;  // training images when not the whole file
+  int64_t train_images = 0;
+};
+
+// Step: the store's claim. Returns the outcome when the run must not be trained here.
+std::optional<CellRun> claim(RunContext& c, reports::Store& store) {
+  store.ensure_experiment(c.experiment.store_experiment, c.experiment.description);
+  reports::RunSpec spec{c.experiment.store_experiment,
+                        c.cell.name,
+                        c.config.dataset.name,
+                        c.cell.variant,
+                        c.seed,
+                        c.config_text,
+                        code_version(),
+                        TORCH_VERSION,
+                        device_description(c.options.device)};
+  auto claimed = store.claim_run(spec);
+  if (claimed.result == reports::ClaimResult::already_finished) {
+    c.log << c.tag << ": already finished (run " << claimed.run.id << "), not trained again"
+          << std::endl;
+    return CellRun{c.cell.name, c.seed, RunStatus::kAlreadyFinished,
+                   format_metrics(store.final_metrics(claimed.run.id))};
+  }
+  if (claimed.result == reports::ClaimResult::running_elsewhere) {
+    c.log << c.tag << ": running in process " << claimed.run.pid << " on " << claimed.run.host
+          << std::endl;
+    return CellRun{c.cell.name, c.seed, RunStatus::kRunningElsewhere,
+                   "pid " + std::to_string(claimed.run.pid)};
+  }
+  c.run_id = claimed.run.id;
+  c.dir = c.options.out_dir + "/runs/" + c.experiment.store_experiment + "/" + c.cell.name +
+          "/seed" + std::to_string(c.seed) + "-" + claimed.run.config_hash.substr(0, 10);
+  c.checkpoint = c.dir + "/checkpoint.ckpt";
+  return std::nullopt;
+}
+
+// Step: the training data, checked against the configuration.
+void open_data(RunContext& c) {
+  fs::create_directories(c.dir);
+  reports::write_file_atomically(c.dir + "/config.yml", c.config_text);
+  c.reader = std::make_shared<const datasets::DatasetReader>(c.data_path, c.config.dataset.name);
+  const auto& info = c.reader->info();
+  const auto& size = c.config.dataset.image_size;
+  DTI_CHECK(info.height == size[0] && info.width == size[1], c.data_path, " holds ", info.height,
+            "x", info.width, " images but the config expects ", size[0], "x", size[1]);
+  if (c.config.dataset.n_images > 0 && c.config.dataset.n_images < info.size) {
+    c.subset = datasets::first_images(*c.reader, c.config.dataset.n_images);
+  }
+  c.train_images = c.subset.empty() ? info.size : static_cast<int64_t>(c.subset.size());
+}
+
+// Step: a fresh model initialised from the data (docs/model.md#sprites-and-backgrounds), or the
+// state of the run's checkpoint. Returns whether it resumed.
+bool build_or_resume(RunContext& c, core::DtiSprites& model, core::Trainer& trainer) {
+  if (fs::exists(c.checkpoint)) {
+    trainer.resume(c.checkpoint);
+    c.log << c.tag << ": resuming from " << c.checkpoint << " at iteration " << trainer.iteration()
+          << std::endl;
+    return true;
+  }
+  // Data-dependent initialisation ('mean' backgrounds, 'sample' sprites): 100 random images.
+  std::mt19937_64 rng(static_cast<uint64_t>(c.seed));
+  std::vector<int64_t> pick;
+  for (int i = 0; i < std::min<int64_t>(100, c.train_images); ++i) {
+    const int64_t j = std::uniform_int_distribution<int64_t>(0, c.train_images - 1)(rng);
+    pick.push_back(c.subset.empty() ? j : c.subset[static_cast<size_t>(j)]);
+  }
+  model.initialize_from_images(datasets::load_batch(*c.reader, pick, false).images);
+  return false;
+}
+
+// Step: progress lines, curves in the store and reassignment events while training.
+void attach_observers(RunContext& c, core::Trainer& trainer, reports::Store& store) {
+  trainer.set_checkpoint(c.checkpoint, {{"config", c.config_text},
+                                        {"experiment", c.experiment.store_experiment},
+                                        {"cell", c.cell.name},
+                                        {"seed", std::to_string(c.seed)}});
+  trainer.on_progress([&c, &store](const core::TrainProgress& p) {
+    if (!c.options.quiet) {
+      c.log << c.tag << std::fixed << std::setprecision(0) << ": iteration " << p.iteration << "/"
+            << p.total_iterations << " epoch " << p.epoch << "/" << p.n_epochs
+            << std::setprecision(6) << " loss " << p.loss << std::setprecision(1) << " "
+            << p.images_per_second << " img/s, " << p.seconds_left << " s left, sprite usage";
+      for (double u : p.sprite_usage) c.log << " " << std::setprecision(2) << u;
+      c.log << std::defaultfloat << std::endl;
+    }
+    store.record_metrics(c.run_id, {{"train_loss", p.loss, p.iteration},
+                                    {"images_per_second", p.images_per_second, p.iteration},
+                                    {"lr_networks", p.lr.at(1), p.iteration}});
+  });
+  trainer.on_reassignment([&c](const core::ReassignmentEvent& e) {
+    if (c.options.quiet) return;
+    c.log << c.tag << ": iteration " << e.iteration << ": reassigned sprites";
+    for (int64_t k : e.reassigned) c.log << " " << k;
+    c.log << " from sprite " << e.source << " (layer " << e.layer << ")" << std::endl;
+  });
+}
+
+// Step: evaluation, final metrics, images and the finished mark, in the store.
+std::string record(RunContext& c, core::DtiSprites& model, const core::TrainResult& trained,
+                   reports::Store& store) {
+  c.log << c.tag << ": evaluating" << std::endl;
+  const auto evaluation = evaluate(model, *c.reader, c.config.dataset, c.config.batch_size);
+  std::vector<reports::MetricPoint> finals;
+  for (const auto& [name, value] : evaluation.metrics)
+    finals.push_back({name, value, std::nullopt});
+  finals.push_back({"train_final_loss", trained.final_loss, std::nullopt});
+  finals.push_back({"eval_images", static_cast<double>(evaluation.images), std::nullopt});
+  for (size_t k = 0; k < evaluation.sprite_usage.size(); ++k) {
+    finals.push_back(
+        {"sprite_usage/" + std::to_string(k), evaluation.sprite_usage[k], std::nullopt});
+  }
+  store.record_metrics(c.run_id, finals);
+  for (const auto& a : write_artifacts(model, *c.reader, c.dir + "/images")) {
+    store.record_artifact(c.run_id, a.kind, a.path, a.label);
+  }
+  store.record_artifact(c.run_id, "checkpoint", c.checkpoint, "final", trained.iterations);
+  reports::RunOutcome result;
+  result.final_loss = evaluation.metrics.at("loss");
+  result.iterations = trained.iterations;
+  if (trained.images_per_second > 0) result.images_per_second = trained.images_per_second;
+  result.peak_memory_bytes = static_cast<int64_t>(trained.peak_rss_mb * 1024 * 1024);
+  store.finish_run(c.run_id, result);
+  return format_metrics(evaluation.metrics);
+}
+
+// Steps after the claim: data, model, training, record. Throws on failure.
+std::string train_and_record(RunContext& c, reports::Store& store) {
+  open_data(c);
+  core::DtiSprites model(c.config.model, static_cast<uint64_t>(c.seed));
+  model.to(parse_device(c.options.device));
+  core::Trainer trainer(model, c.config.training, static_cast<uint64_t>(c.seed));
+  const bool resumed = build_or_resume(c, model, trainer);
+  attach_observers(c, trainer, store);
+  if (!resumed) {
+    c.log << c.tag << ": training on " << c.train_images << " images, "
+          << core::runtime_description(c.options.device) << std::endl;
+  }
+  FileBatchSource source(c.reader, c.config.batch_size, static_cast<uint64_t>(c.seed), c.subset);
+  const auto trained = trainer.train(source);
+  return record(c, model, trained, store);
+}
+
+}  // namespace
+
+RunConfig cell_config(const CellDefinition& cell, const RunnerOptions& options, int64_t seed) {
+  std::vector<std::string> overrides = cell.overrides;
+  overrides.insert(overrides.end(), options.overrides.begin(), options.overrides.end());
+  overrides.push_back("training.seed=" + std::to_string(seed));
+  return load_config(resolve_config_path(cell.config), options.preset, overrides);
+}
+
+bool is_generated(const std::string& name) {
+  const datasets::DatasetEntry* entry = datasets::find_dataset(name);
+  return entry != nullptr && entry->generated();
+}
+
+// Generated sets of another size than the paper's get their own file, so a smoke run never
+// leaves a 48-image `tetrominoes.h5` where a paper run expects 60,000 images.
+std::string dataset_path(const DatasetConfig& dataset, const std::string& data_dir) {
+  std::string file = dataset.file;
+  if (is_generated(dataset.name) && dataset.file == dataset.name + ".h5" && dataset.n_images > 0 &&
+      dataset.n_images != datasets::dataset_entry(dataset.name).default_images) {
+    file = dataset.name + "_n" + std::to_string(dataset.n_images) + ".h5";
+  }
+  return data_dir + "/" + file;
+}
+
+std::string ensure_dataset(const RunConfig& config, const std::string& data_dir,
+                           std::ostream& log) {
+  const auto& dataset = config.dataset;
+  const std::string path = dataset_path(dataset, data_dir);
+  if (fs::exists(path)) return path;
+  if (!is_generated(dataset.name)) throw MissingData(datasets::make_command(dataset.name, path));
+  fs::create_directories(data_dir);
+  const int64_t count = dataset.n_images > 0 ? dataset.n_images
+                                             : datasets::dataset_entry(dataset.name).default_images;
+  log << "data: " << path << " is missing: generating " << count << " " << dataset.name
+      << " images (seed " << kDataSeed << ")" << std::endl;
+  datasets::generate(dataset.name, count, kDataSeed, /*show_progress=*/true, path);
+  return path;
+}
+
+at::Device parse_device(const std::string& name) {
+  at::Device device(at::kCPU);
+  try {
+    device = at::Device(name);
+  } catch (const std::exception&) {
+    throw Error("--device: unknown device '" + name + "'; valid: cpu, cuda, cuda:<index>");
+  }
+  DTI_CHECK(
+      !device.is_cuda() || at::hasCUDA(), "--device ", name,
+      ": this build of LibTorch has no CUDA support or no GPU is visible; use --device cpu or "
+      "build against a CUDA LibTorch (README: GPU build)");
+  return device;
+}
+
+CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& cell, int64_t seed,
+                 const RunnerOptions& options, std::ostream& log) {
+  RunContext c(experiment, cell, seed, options, log);
+  c.tag = experiment.store_experiment + "/" + cell.name + " seed " + std::to_string(seed);
+  c.config = cell_config(cell, options, seed);
+  try {
+    c.data_path = ensure_dataset(c.config, options.data_dir, log);
+  } catch (const MissingData& e) {
+    log << c.tag << ": missing data: " << e.what() << std::endl;
+    return {cell.name, seed, RunStatus::kMissingData, e.what()};
+  }
+  parse_device(options.device);  // a wrong device fails before the run is claimed
+  auto store = open_store(options);
+  c.config_text = to_yaml(c.config);
+  if (auto outcome = claim(c, store)) return *outcome;
+  try {
+    const std::string metrics = train_and_record(c, store);
+    log << c.tag << ": finished: " << metrics << std::endl;
+    return {cell.name, seed, RunStatus::kFinished, metrics};
+  } catch (const std::exception& e) {
+    store.fail_run(c.run_id, e.what());
+    log << c.tag << ": failed: " << e.what() << std::endl;
+    return {cell.name, seed, RunStatus::kFailed, e.what()};
+  }
+}
+
+void evaluate_checkpoint(const std::string& checkpoint, const RunnerOptions& options,
+                         std::ostream& out) {
+  auto ck = core::load_checkpoint(checkpoint);
+  DTI_CHECK(ck.metadata.count("config"), checkpoint,
+            " has no configuration inside; was it written by runexp?");
+  auto config = parse_config(ck.meta("config"), checkpoint + " (stored configuration)");
+  const std::string data_path = ensure_dataset(config, options.data_dir, std::cerr);
+  datasets::DatasetReader reader(data_path, config.dataset.name);
+  core::DtiSprites model(config.model, config.seed);
+  model.to(parse_device(options.device));
+  core::copy_named(ck, core::model_tensors(model));
+  model.set_epoch(std::stoll(ck.meta("epoch")));
+  const auto result = evaluate(model, reader, config.dataset, config.batch_size);
+  out << "checkpoint " << checkpoint << " (iteration " << ck.meta("iteration") << "), "
+      << config.dataset.name << ", " << result.images << " images, protocol "
+      << eval_protocol_name(config.dataset.eval) << "\n";
+  for (const auto& [name, value] : result.metrics) out << "  " << name << " = " << value << "\n";
+}
+
+}  // namespace dti::experiments

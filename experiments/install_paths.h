@@ -1,0 +1,16 @@
+#pragma once
+// Where an installed (or built) runexp finds its shipped files, relative to its own executable:
+// no source path is compiled in, so a copy installed with `cmake --install` into any prefix
+// works. Layout: <prefix>/bin/runexp and <prefix>/share/dtisprites/configs/*.yml; the build
+// tree mirrors it (<build>/share/dtisprites/configs, refreshed at every build).
+
+#include <string>
+
+namespace dti::experiments {
+
+/// The folder of the shipped configs: the first `share/dtisprites/configs` found in the folder
+/// of the running executable or up to four folders above it; throws dti::Error naming where it
+/// looked (and DTI_CONFIG_DIR, which overrides it) when there is none.
+std::string shipped_config_dir();
+
+}  // namespace dti::experiments

@@ -1,0 +1,140 @@
+#include "experiments/launcher.h"
+
+#include <ATen/Parallel.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <ostream>
+
+#include "base/error.h"
+
+extern char** environ;
+
+namespace dti::experiments {
+namespace fs = std::filesystem;
+
+namespace {
+
+const CellDefinition& find_cell(const ExperimentDefinition& experiment, const std::string& name) {
+  for (const auto& cell : experiment.cells) {
+    if (cell.name == name) return cell;
+  }
+  throw Error("experiment " + experiment.name + " has no cell '" + name + "'");
+}
+
+// Runs each job here, one after another.
+class InProcessLauncher : public Launcher {
+ public:
+  std::vector<CellRun> run(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
+                           std::ostream& log) override {
+    std::vector<CellRun> results;
+    for (const auto& job : jobs) {
+      results.push_back(
+          run_cell(experiment, find_cell(experiment, job.cell), job.seed, job.options, log));
+    }
+    return results;
+  }
+};
+
+// Starts `runexp run-cell <job>` with stdout and stderr going to `log_path`.
+pid_t spawn_job(const std::string& self, const CellJob& job, const std::string& log_path) {
+  std::vector<std::string> args = {self, "run-cell"};
+  const auto job_args = cell_job_args(job);
+  args.insert(args.end(), job_args.begin(), job_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  DTI_CHECK(rc == 0, "cannot start a job for ", job.cell, " seed ", job.seed, ": ",
+            std::strerror(rc));
+  return pid;
+}
+
+// A pool of child processes, at most `jobs` at a time.
+class ProcessPoolLauncher : public Launcher {
+ public:
+  explicit ProcessPoolLauncher(const RunnerOptions& options) : options_(options) {}
+
+  std::vector<CellRun> run(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
+                           std::ostream& log) override {
+    prepare_data(experiment, jobs, log);
+    const int total = options_.threads > 0 ? options_.threads : at::get_num_threads();
+    const int per_job = std::max(1, total / options_.jobs);
+    const std::string log_dir = options_.out_dir + "/logs";
+    fs::create_directories(log_dir);
+    const std::string self = options_.self_path.empty() ? "/proc/self/exe" : options_.self_path;
+    std::map<pid_t, std::pair<CellJob, std::string>> running;
+    std::vector<CellRun> results;
+    size_t next = 0;
+    while (next < jobs.size() || !running.empty()) {
+      while (next < jobs.size() && static_cast<int>(running.size()) < options_.jobs) {
+        CellJob job = jobs[next++];
+        job.options.threads = per_job;
+        const std::string path = log_dir + "/" + log_name(experiment, job);
+        running[spawn_job(self, job, path)] = {job, path};
+        log << "job started: " << job.cell << " seed " << job.seed << " (log " << path << ")"
+            << std::endl;
+      }
+      int status = 0;
+      const pid_t pid = waitpid(-1, &status, 0);
+      auto it = running.find(pid);
+      if (it == running.end()) continue;
+      const auto& [job, path] = it->second;
+      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      const RunStatus verdict = status_from_exit_code(code);
+      results.push_back(
+          {job.cell, job.seed, verdict, "exit " + std::to_string(code) + ", log " + path});
+      log << "job " << status_name(verdict) << ": " << job.cell << " seed " << job.seed
+          << std::endl;
+      running.erase(it);
+    }
+    return results;
+  }
+
+ private:
+  // Generated data is made once up front, so parallel jobs never race to write it.
+  static void prepare_data(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
+                           std::ostream& log) {
+    for (const auto& cell : experiment.cells) {
+      for (const auto& job : jobs) {
+        if (job.cell != cell.name) continue;
+        try {
+          ensure_dataset(cell_config(cell, job.options, job.seed), job.options.data_dir, log);
+        } catch (const MissingData&) {
+        }
+        break;
+      }
+    }
+  }
+
+  static std::string log_name(const ExperimentDefinition& experiment, const CellJob& job) {
+    std::string name =
+        experiment.name + "_" + job.cell + "_seed" + std::to_string(job.seed) + ".log";
+    std::replace(name.begin(), name.end(), '/', '_');
+    return name;
+  }
+
+  RunnerOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Launcher> make_local_launcher(const RunnerOptions& options) {
+  if (options.jobs <= 1) return std::make_unique<InProcessLauncher>();
+  return std::make_unique<ProcessPoolLauncher>(options);
+}
+
+}  // namespace dti::experiments
