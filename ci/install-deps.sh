@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev libyaml-cpp-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
   chromium                                   # headless screenshot test of the HTML report
+  slurm-wlm munge                            # one-node Slurm for the `slurm` tests (launcher)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,9 @@
 # DTI_WERROR (CI sets it) turns our warnings into errors; third-party code is never compiled with it.
 option(DTI_WERROR "Treat warnings in the suite's own code as errors" OFF)
 function(dti_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  # Partly initialised aggregates (later members keep their defaults) are intended here.
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter
+                                           -Wno-missing-field-initializers)
   if(DTI_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
@@ -40,6 +42,11 @@ macro(dti_find_torch)
     foreach(_flag IN LISTS DTI_TORCH_CXX_FLAGS)
       add_compile_options($<$<COMPILE_LANGUAGE:CXX>:${_flag}>)
     endforeach()
+    # PyPI's libtorch.so (built with GCC 13 for old systems) exports its own copies of newer
+    # libstdc++ functions (std::filesystem::remove_all, ...) that crash when called with the
+    # system's libstdc++ (GCC 12: SIGSEGV in remove_all). The system libstdc++ is made the first
+    # library of every program, so that the program's own calls bind to it.
+    add_link_options("LINKER:--push-state,--no-as-needed,-lstdc++,--pop-state")
   endif()
 endmacro()
 

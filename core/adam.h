@@ -2,8 +2,8 @@
 // Adam exactly as torch.optim.Adam 1.13 computes it (L2 weight decay added to the gradient,
 // bias corrections, eps after the corrected square root), with two features the reference's
 // behaviour needs: a parameter may be updated several times per step (the encoder listed once per
-// transformation network, docs/training.md#encoder-multiplicity), and moments can be copied between
-// sprite slices (empty-sprite reassignment).
+// transformation network, docs/training.md#encoder-multiplicity), and moments can be copied or
+// aliased between sprite slices (empty-sprite reassignment, docs/training.md#reassignment).
 
 #include <ATen/ATen.h>
 
@@ -40,6 +40,10 @@ struct AdamState {
   at::Tensor exp_avg;     ///< First moment.
   at::Tensor exp_avg_sq;  ///< Second moment.
   int64_t step = 0;       ///< Updates applied so far (repeats counted).
+  /// Aliased moments (alias_state_slice): slice k along `alias_dim` reads and updates the moment
+  /// stored at slice moment_of[k]. Empty = every slice owns its moments.
+  std::vector<int64_t> moment_of;
+  int64_t alias_dim = -1;  ///< Axis of moment_of, or -1.
 };
 
 /// The optimiser. Tensors whose gradient is undefined are skipped, like torch: a module never
@@ -67,8 +71,14 @@ class Adam {
   /// Copies the moments of slice `src` into slice `dst` along `dim` of tensor i (no-op before
   /// its first update).
   void copy_state_slice(size_t i, int64_t dim, int64_t dst, int64_t src);
+  /// Makes slice `dst` along `dim` of tensor i share the very moments of slice `src` from now on,
+  /// as the authors' `opt.state[p_dst]['exp_avg'] = opt.state[p_src]['exp_avg']`: both keep
+  /// updating one state, each in its turn with its own gradient, in slice order as torch's Adam
+  /// walks its parameter list (no-op before the first update; docs/training.md#reassignment).
+  void alias_state_slice(size_t i, int64_t dim, int64_t dst, int64_t src);
 
-  /// Named state tensors for checkpoints: `<name>.exp_avg`, `<name>.exp_avg_sq`, `<name>.step`.
+  /// Named state tensors for checkpoints: `<name>.exp_avg`, `<name>.exp_avg_sq`, `<name>.step`,
+  /// and `<name>.moment_of` ([alias_dim, moment_of...], int64) once slices are aliased.
   std::vector<NamedTensor> state_tensors() const;
   /// Restores state from tensors named as state_tensors() writes them (moved to each tensor's
   /// device); tensors absent from `tensors` keep an empty state.
@@ -76,6 +86,7 @@ class Adam {
 
  private:
   void update(AdamParameter& p, AdamState& s, const at::Tensor& grad);
+  void update_aliased(AdamParameter& p, AdamState& s, const at::Tensor& grad);
 
   std::vector<AdamParameter> parameters_;
   std::vector<AdamGroup> groups_;

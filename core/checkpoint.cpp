@@ -165,10 +165,55 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     }
     written += static_cast<size_t>(n);
   }
-  ::fsync(fd);
+  const bool synced = ::fsync(fd) == 0;
   ::close(fd);
+  if (!synced) {
+    const std::string err = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error("cannot write checkpoint " + tmp + ": " + err + " (disk full?)");
+  }
+  // The checkpoint being replaced becomes the fallback (previous_checkpoint_path()); a kill
+  // between the two renames leaves only the previous one, which resuming finds.
+  const std::string previous = previous_checkpoint_path(path);
+  if (::access(path.c_str(), F_OK) == 0) {
+    DTI_CHECK(std::rename(path.c_str(), previous.c_str()) == 0, "cannot rename ", path, " to ",
+              previous, ": ", std::strerror(errno));
+  }
   DTI_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, "cannot rename ", tmp, " to ", path, ": ",
             std::strerror(errno));
+}
+
+std::string previous_checkpoint_path(const std::string& path) { return path + ".previous"; }
+
+Checkpoint load_checkpoint_or_previous(const std::string& path, std::string* loaded_from,
+                                       std::string* problem) {
+  const std::string previous = previous_checkpoint_path(path);
+  std::string latest_error;
+  if (::access(path.c_str(), F_OK) == 0) {
+    try {
+      Checkpoint ck = load_checkpoint(path);
+      if (loaded_from) *loaded_from = path;
+      return ck;
+    } catch (const Error& e) {
+      latest_error = e.what();
+    }
+  } else {
+    latest_error = "checkpoint " + path + " is missing";
+  }
+  if (::access(previous.c_str(), F_OK) != 0) {
+    throw Error(latest_error + "; no previous checkpoint " + previous +
+                " to fall back to: delete both files to train this run again from the start");
+  }
+  try {
+    Checkpoint ck = load_checkpoint(previous);
+    if (loaded_from) *loaded_from = previous;
+    if (problem) *problem = latest_error;
+    return ck;
+  } catch (const Error& e) {
+    throw Error(latest_error + "; the previous checkpoint is unusable too (" + e.what() +
+                "): delete " + path + " and " + previous +
+                " to train this run again from the start");
+  }
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
@@ -184,7 +229,8 @@ Checkpoint load_checkpoint(const std::string& path) {
   uint32_t stored = 0;
   std::memcpy(&stored, data.data() + data.size() - 4, 4);
   DTI_CHECK(stored == crc32(payload), "checkpoint ", path,
-            " is corrupt (CRC mismatch): it was damaged after writing; use an earlier checkpoint");
+            " is corrupt (CRC mismatch): it was damaged after writing; resuming falls back to ",
+            previous_checkpoint_path(path), " when it exists");
   Reader r{payload, path, sizeof(kMagic)};
   const auto version = r.get<uint32_t>();
   DTI_CHECK(version == kVersion, "checkpoint ", path, " has format version ", version,

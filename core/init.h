@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,15 @@ template <>
 const std::vector<std::string>& names_of<MaskInit>();
 template <>
 const std::vector<std::string>& names_of<BackgroundInit>();
+
+/// Images read by the data-dependent initialisers ('mean' backgrounds, 'sample' sprites): at most
+/// 100, as the authors' `next(iter(DataLoader(dataset, batch_size=100, shuffle=True)))`: the first
+/// batch of a random permutation, so min(count, population) *distinct* indices in [0, population)
+/// (docs/model.md#sprites-and-backgrounds). Deterministic in `seed`.
+std::vector<int64_t> initialization_indices(int64_t population, int64_t count, uint64_t seed);
+
+/// Number of images the authors average for the 'mean' background (their DataLoader batch).
+inline constexpr int64_t kInitImages = 100;
 
 /// scipy.signal.gaussian window: g(n) = exp(-½((n − (N−1)/2)/std)²), n = 0..N−1, in float64.
 at::Tensor gaussian_window(int64_t size, double std);

@@ -56,6 +56,11 @@ struct Decomposition {
   at::Tensor occlusion;       ///< [L,L,B] occlusion matrix (soft).
   at::Tensor reconstruction;  ///< [B,C,H,W] composition of the chosen layers (clamped to [0,1]).
   at::Tensor distance;        ///< [B] squared error of the chosen composition.
+  /// [L,B,H,W] squared error (summed over channels) of each layer's appearance against the image,
+  /// for ARI-FG's background reassignment: the chosen sprite's (greedy) or, as the authors'
+  /// exhaustive evaluation, the minimum over all K sprites of the layer
+  /// (docs/evaluation.md#instance-segmentation).
+  at::Tensor layer_error;
 };
 
 /// The model. Parameters live on one device (to()); randomness comes from a seeded CPU
@@ -161,6 +166,9 @@ class DtiSprites {
                    const at::Tensor& backgrounds, const at::Tensor& occ) const;
   at::Tensor compose_chosen(const at::Tensor& layers, const at::Tensor& masks,
                             const at::Tensor& background, const at::Tensor& occ) const;
+  // Decomposition::layer_error from all candidates [L,K,B,C,H,W] and the chosen ones [L,B,C,H,W].
+  at::Tensor layer_error_map(const at::Tensor& x, const at::Tensor& all_layers,
+                             const at::Tensor& chosen_layers) const;
 
   ModelOptions options_;
   int64_t num_sprites_;  // K, empty included

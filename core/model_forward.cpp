@@ -300,6 +300,17 @@ TrainOutput DtiSprites::forward_train_reference(const at::Tensor& x) {
   return out;
 }
 
+at::Tensor DtiSprites::layer_error_map(const at::Tensor& x, const at::Tensor& all_layers,
+                                       const at::Tensor& chosen_layers) const {
+  if (options_.estimate_minimum) {
+    // Greedy: the authors weight the layers by the one-hot selection, i.e. the chosen sprite.
+    return (chosen_layers - x.unsqueeze(0)).pow(2).sum(2);  // [L,B,H,W]
+  }
+  // Exhaustive: the authors' evaluation takes, per layer and pixel, the minimum error over all K
+  // sprites (`((tsf_layers - images)**2).sum(3).min(1)[0]`) before choosing the layer.
+  return std::get<0>((all_layers - x.unsqueeze(0).unsqueeze(0)).pow(2).sum(3).min(1));
+}
+
 Decomposition DtiSprites::decompose(const at::Tensor& x) {
   c10::NoGradGuard no_grad;
   const int64_t L = options_.n_objects, B = x.size(0);
@@ -321,6 +332,7 @@ Decomposition DtiSprites::decompose(const at::Tensor& x) {
   if (bkgs.defined()) d.backgrounds = bkgs.index({sel.background, at::arange(B, long_opts)});
   d.occlusion = pred.occ;
   d.distance = sel.distance;
+  d.layer_error = layer_error_map(x, layers, d.layers);
   d.reconstruction = compose_chosen(
       d.layers.clamp(0, 1), d.masks.clamp(0, 1),
       d.backgrounds.defined() ? d.backgrounds.clamp(0, 1) : at::Tensor(), d.occlusion);
@@ -346,7 +358,8 @@ at::Tensor DtiSprites::instance_labels(const Decomposition& d, const at::Tensor&
   auto labels = out.squeeze(1).clamp(0, L).round().to(at::kLong);  // [B,H,W]
   if (!reassign_background) return labels;
   // ARI-FG protocol: background pixels go to the layer whose appearance is closest to the image.
-  auto closest = (d.layers - x.unsqueeze(0)).pow(2).sum(2).argmin(0) + 1;  // [B,H,W]
+  auto error = d.layer_error.defined() ? d.layer_error : (d.layers - x.unsqueeze(0)).pow(2).sum(2);
+  auto closest = error.argmin(0) + 1;  // [B,H,W]
   return at::where(labels == 0, closest, labels);
 }
 

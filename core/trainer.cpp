@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <sstream>
 
 #include "base/error.h"
@@ -11,6 +12,7 @@
 
 namespace dti::core {
 namespace {
+volatile std::sig_atomic_t g_stop_requested = 0;  // set from a signal handler
 
 constexpr const char* kCheckpointKind = "dtisprites-trainer-1";
 
@@ -33,6 +35,12 @@ EncoderUpdate parse_encoder_update(const std::string& name) {
   if (name == "reference") return EncoderUpdate::kReference;
   if (name == "deduplicated") return EncoderUpdate::kDeduplicated;
   throw Error("encoder_update: unknown value '" + name + "'; valid: reference, deduplicated");
+}
+
+ReassignMoments parse_reassign_moments(const std::string& name) {
+  if (name == "alias") return ReassignMoments::kAlias;
+  if (name == "copy") return ReassignMoments::kCopy;
+  throw Error("reassign_moments: unknown value '" + name + "'; valid: alias, copy");
 }
 
 void TrainerOptions::validate() const {
@@ -153,8 +161,16 @@ void Trainer::check_clusters() {
   for (int64_t dst : plan.reassigned) {
     model_.restart_sprite_from(dst, plan.source);
     for (size_t i = 0; i < parameters_.size(); ++i) {
-      if (parameters_[i].copy_moments)
+      if (!parameters_[i].copy_moments) continue;
+      // The authors rebind the predictors' moments (`opt.state[p_i]['exp_avg'] =
+      // opt.state[p_j]['exp_avg']`, aliasing) but copy the mask's (`exp_avg[i] = exp_avg[j]`).
+      const bool alias = options_.reassign_moments == ReassignMoments::kAlias &&
+                         parameters_[i].group == ParameterGroup::kNetworks;
+      if (alias) {
+        adam_->alias_state_slice(i, parameters_[i].sprite_dim, dst, plan.source);
+      } else {
         adam_->copy_state_slice(i, parameters_[i].sprite_dim, dst, plan.source);
+      }
     }
   }
   model_.restart_sprite_from(plan.source, plan.source);  // the source gets fresh noise too
@@ -222,6 +238,7 @@ TrainResult Trainer::train(BatchSource& source) {
       save(checkpoint_path_);
       last_checkpoint_iteration_ = iteration_;
     }
+    if (stop_requested()) break;  // the checkpoint below makes the run resumable here
   }
   const auto end = clock::now();
   report(total, std::chrono::duration<double>(end - last_report).count());
@@ -241,6 +258,7 @@ TrainResult Trainer::train(BatchSource& source) {
   result.images_per_second =
       result.seconds > 0 && iteration_ > first_iteration ? images / result.seconds : 0;
   result.peak_rss_mb = peak_rss_mb();
+  result.stopped = stop_requested() && iteration_ < total;
   return result;
 }
 
@@ -262,6 +280,12 @@ void Trainer::save(const std::string& path) const {
   for (auto& t : prefixed("adam.", adam_->state_tensors())) ck.tensors.push_back(t);
   ck.tensors.push_back({"rng.model", const_cast<DtiSprites&>(model_).generator().get_state()});
   ck.tensors.push_back({"trainer.usage_sum", usage_sum_});
+  // The progress accumulators since the last report, so that a resumed run's next report (and
+  // its stored curve) equals an uninterrupted run's. Throughput is not carried: its clock
+  // restarts with the process.
+  ck.metadata["report_loss"] = to_text(report_loss_);
+  ck.metadata["report_count"] = std::to_string(report_count_);
+  ck.tensors.push_back({"trainer.report_usage", report_usage_});
   save_checkpoint(path, ck);
 }
 
@@ -287,8 +311,19 @@ void Trainer::resume(const std::string& path) {
   last_epoch_loss_ = std::stod(ck.meta("last_epoch_loss"));
   std::istringstream rng(ck.meta("trainer_rng"));
   rng >> rng_;
+  if (ck.metadata.count("report_count")) {  // absent from checkpoints of older builds
+    report_loss_ = std::stod(ck.meta("report_loss"));
+    report_count_ = std::stoll(ck.meta("report_count"));
+    report_usage_ = ck.tensor("trainer.report_usage").clone().to(report_usage_.device());
+  }
   last_checkpoint_iteration_ = iteration_;
   model_.set_epoch(epoch_);
 }
+
+void request_stop() { g_stop_requested = 1; }
+
+bool stop_requested() { return g_stop_requested != 0; }
+
+void clear_stop_request() { g_stop_requested = 0; }
 
 }  // namespace dti::core

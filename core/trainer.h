@@ -28,6 +28,16 @@ enum class EncoderUpdate {
 /// Parses "reference" / "deduplicated"; other names raise dti::Error listing both.
 EncoderUpdate parse_encoder_update(const std::string& name);
 
+/// What a reassigned sprite's predictors get of their source's Adam moments
+/// (docs/training.md#reassignment).
+enum class ReassignMoments {
+  kAlias,  ///< The very same moment tensors, updated by both from then on (the authors' code).
+  kCopy,   ///< A copy taken once (deviation `training.reassign_moments: copy`).
+};
+
+/// Parses "alias" / "copy"; other names raise dti::Error listing both.
+ReassignMoments parse_reassign_moments(const std::string& name);
+
 /// Training settings; names mirror the authors' `training:` section.
 struct TrainerOptions {
   /// Learning rate of both groups (optimizer.lr).
@@ -52,6 +62,8 @@ struct TrainerOptions {
   int64_t checkpoint_interval = 1000;
   /// Encoder update rule.
   EncoderUpdate encoder_update = EncoderUpdate::kReference;
+  /// Adam moments of reassigned sprites' predictors (training.reassign_moments).
+  ReassignMoments reassign_moments = ReassignMoments::kAlias;
   /// Throws dti::Error naming the field and the valid range.
   void validate() const;
 };
@@ -98,6 +110,7 @@ struct TrainResult {
   double images_per_second = 0;  ///< Throughput of this process's iterations.
   double seconds = 0;            ///< Wall time of this process's iterations.
   double peak_rss_mb = 0;        ///< Peak resident memory of the process.
+  bool stopped = false;          ///< Stopped early by request_stop() (checkpoint written).
 };
 
 /// Trains a model; never owns it.
@@ -162,6 +175,15 @@ class Trainer {
 /// The model's parameters and buffers under the names checkpoints store them ("model.<name>",
 /// "buffer.<name>"); load a checkpoint's model with copy_named(checkpoint, model_tensors(model)).
 std::vector<NamedTensor> model_tensors(const DtiSprites& model);
+
+/// Asks every Trainer of this process to stop after its current iteration, write its checkpoint
+/// and return with TrainResult::stopped (so a preempted Slurm task can be requeued and resume).
+/// Async-signal-safe: a SIGUSR1 handler calls it.
+void request_stop();
+/// Whether request_stop() was called.
+bool stop_requested();
+/// Withdraws a request_stop() (tests; a process that trains again after a stop).
+void clear_stop_request();
 
 /// Peak resident memory of this process in MiB.
 double peak_rss_mb();

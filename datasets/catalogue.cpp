@@ -13,31 +13,29 @@ namespace {
 constexpr int64_t kPaperMultiObjectImages = 60000;
 constexpr int64_t kInstanceEvalImages = 320;
 
-void generate_tetrominoes_file(int64_t count, uint64_t seed, bool progress,
-                               const std::string& path) {
-  TetrominoesOptions o;
-  o.count = count;
-  o.seed = seed;
-  o.show_progress = progress;
-  generate_tetrominoes(o, path);
+// A generator's options with the count, seed and progress of the call, then the generator.
+template <typename Options>
+void run_generator(Options options, void (*generator)(const Options&, const std::string&),
+                   int64_t count, uint64_t seed, bool progress, const std::string& path) {
+  options.count = count;
+  options.seed = seed;
+  options.show_progress = progress;
+  generator(options, path);
 }
 
-void generate_multi_dsprites_file(int64_t count, uint64_t seed, bool progress,
+void generate_tetrominoes_file(int64_t n, uint64_t seed, bool progress, const std::string& path) {
+  run_generator(TetrominoesOptions{}, generate_tetrominoes, n, seed, progress, path);
+}
+
+void generate_multi_dsprites_file(int64_t n, uint64_t seed, bool progress,
                                   const std::string& path) {
-  MultiDspritesOptions o;
-  o.count = count;
-  o.seed = seed;
-  o.show_progress = progress;
-  generate_multi_dsprites(o, path);
+  run_generator(MultiDspritesOptions{}, generate_multi_dsprites, n, seed, progress, path);
 }
 
-void generate_multi_dsprites2_file(int64_t count, uint64_t seed, bool progress,
+void generate_multi_dsprites2_file(int64_t n, uint64_t seed, bool progress,
                                    const std::string& path) {
-  auto o = MultiDspritesOptions::two_objects();
-  o.count = count;
-  o.seed = seed;
-  o.show_progress = progress;
-  generate_multi_dsprites(o, path);
+  run_generator(MultiDspritesOptions::two_objects(), generate_multi_dsprites, n, seed, progress,
+                path);
 }
 
 std::vector<DatasetEntry> make_catalogue() {
@@ -126,6 +124,20 @@ std::vector<DatasetEntry> make_catalogue() {
                convert_weizmann_horse,
                "weizmann_horse_db",
                "with rgb/ and figure_ground/"});
+  // Your own images (`runexp data convert folder`): image size, labels and classes come from the
+  // file (runexp cluster / decompose write them into the config); 64 is a placeholder.
+  c.push_back({kFolderDataset,
+               {},
+               "your images",
+               64,
+               3,
+               0,
+               0,
+               "clustering",
+               nullptr,
+               convert_folder,
+               "YOUR_IMAGES_DIR",
+               "labels from sub-folders or --labels CSV; --size N resizes"});
   return c;
 }
 
@@ -169,9 +181,7 @@ std::vector<std::string> generator_names() {
 }
 
 std::vector<std::string> converter_names() {
-  auto names = names_where([](const DatasetEntry& e) { return e.convert != nullptr; });
-  names.push_back("folder");
-  return names;
+  return names_where([](const DatasetEntry& e) { return e.convert != nullptr; });
 }
 
 void generate(const std::string& name, int64_t count, uint64_t seed, bool show_progress,
@@ -213,7 +223,7 @@ std::string make_command(const std::string& name, const std::string& path, int64
 std::string converter_usage() {
   std::string usage;
   for (const auto& e : dataset_catalogue()) {
-    if (e.convert == nullptr) continue;
+    if (e.convert == nullptr || e.name == kFolderDataset) continue;  // its own line below
     std::string line = "  " + e.name;
     line.resize(std::max<size_t>(line.size() + 2, 18), ' ');
     line += "--input " + e.convert_input;

@@ -18,6 +18,10 @@ using GenerateFn = void (*)(int64_t count, uint64_t seed, bool show_progress,
 /// Converts the original download (ConvertOptions::inputs) to a dataset file.
 using ConvertFn = ConvertSummary (*)(const ConvertOptions& options);
 
+/// The dataset of a file made by `runexp data convert folder` from the user's own images, whatever
+/// name the file carries: `dataset.name: folder` in a config (runexp cluster / decompose).
+constexpr const char* kFolderDataset = "folder";
+
 /// One dataset the suite knows by name.
 struct DatasetEntry {
   std::string name;                  ///< Canonical name, e.g. "multi_dsprites".
@@ -52,7 +56,7 @@ const DatasetEntry& dataset_entry(const std::string& name);
 std::vector<std::string> known_dataset_names();
 /// Names with a generator (`runexp data generate`).
 std::vector<std::string> generator_names();
-/// Names accepted by `runexp data convert`: every entry with a converter, then "folder".
+/// Names accepted by `runexp data convert`: every entry with a converter ("folder" last).
 std::vector<std::string> converter_names();
 
 /// Generates dataset `name` (throws for a name without generator).

@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/strings.h"
 #include "datasets/catalogue.h"
+#include "datasets/dataset_digest.h"
 #include "datasets/h5_util.h"
 
 namespace dti::datasets {
@@ -69,6 +70,25 @@ void append_rows(hid_t ds, hid_t mem_type, int64_t first, int64_t rows, const vo
             where, ": write failed (", h5::last_error(), ")");
 }
 
+// N of a `<name>_n<N>.h5` file (how runexp names generated sets of another size), else 0.
+int64_t count_in_file_name(const std::string& path, const std::string& name) {
+  const std::string stem = fs::path(path).stem().string();
+  const std::string prefix = name + "_n";
+  if (stem.size() <= prefix.size() || stem.compare(0, prefix.size(), prefix) != 0) return 0;
+  const std::string digits = stem.substr(prefix.size());
+  if (digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return std::stoll(digits);
+}
+
+// The catalogue name a file stem stands for: `<name>` or `<name>_n<N>`; "" when none.
+std::string name_of_stem(const std::string& path) {
+  const std::string stem = fs::path(path).stem().string();
+  for (const std::string& known : known_dataset_names()) {
+    if (stem == known || count_in_file_name(path, known) > 0) return known;
+  }
+  return "";
+}
+
 }  // namespace
 
 void DatasetInfo::validate() const {
@@ -103,7 +123,11 @@ struct DatasetWriter::Impl {
   std::string path;
   std::string temp_path;
   DatasetInfo info;
-  Handle file, images, labels, instance, semantic, parts;
+  Handle file, images, labels, instance, semantic, parts, checksums;
+  // Kept whole for the content digest written by finish() (dataset_digest.h).
+  std::vector<int64_t> all_labels;
+  std::vector<uint8_t> all_parts;
+  std::vector<uint32_t> all_checksums;
   int64_t flushed = 0;
   int64_t buffered = 0;
   std::vector<uint8_t> image_buffer, instance_buffer, semantic_buffer, part_buffer;
@@ -128,6 +152,8 @@ struct DatasetWriter::Impl {
     if (parts.valid()) {
       append_rows(parts.get(), H5T_NATIVE_UINT8, flushed, buffered, part_buffer.data(), where);
     }
+    append_rows(checksums.get(), H5T_NATIVE_UINT32, flushed, buffered,
+                all_checksums.data() + flushed * kChecksumColumns, where);
     flushed += buffered;
     buffered = 0;
     image_buffer.clear();
@@ -165,6 +191,8 @@ DatasetWriter::DatasetWriter(std::string path, DatasetInfo info) : impl_(std::ma
   if (!m.info.part_names.empty()) {
     m.parts = create_array(m.file.get(), "parts", H5T_STD_U8LE, {}, kVectorChunk);
   }
+  m.checksums =
+      create_array(m.file.get(), "checksums", H5T_STD_U32LE, {kChecksumColumns}, kVectorChunk);
 }
 
 DatasetWriter::~DatasetWriter() {
@@ -174,6 +202,7 @@ DatasetWriter::~DatasetWriter() {
     impl_->instance.reset();
     impl_->semantic.reset();
     impl_->parts.reset();
+    impl_->checksums.reset();
     impl_->file.reset();
     std::error_code ignored;
     fs::remove(impl_->temp_path, ignored);
@@ -192,10 +221,13 @@ void DatasetWriter::append(const Sample& s) {
   DTI_CHECK(static_cast<int64_t>(s.image.size()) == m.info.image_numel(), where(), ": ",
             s.image.size(), " image bytes, expected ", m.info.height, "x", m.info.width, "x3");
   m.image_buffer.insert(m.image_buffer.end(), s.image.begin(), s.image.end());
+  std::array<uint32_t, kChecksumColumns> sums{};
+  sums[kImageChecksum] = item_checksum(index, s.image.data(), s.image.size());
   if (m.info.has_labels) {
     DTI_CHECK(s.label >= -1 && s.label < m.info.num_classes, where(), ": label ", s.label,
               " outside -1..", m.info.num_classes - 1);
     m.label_buffer.push_back(s.label);
+    m.all_labels.push_back(s.label);
   }
   if (m.info.has_instance_masks) {
     DTI_CHECK(static_cast<int64_t>(s.instance_mask.size()) == m.info.mask_numel(), where(),
@@ -206,6 +238,7 @@ void DatasetWriter::append(const Sample& s) {
               " above max_objects = ", m.info.max_objects);
     m.instance_buffer.insert(m.instance_buffer.end(), s.instance_mask.begin(),
                              s.instance_mask.end());
+    sums[kInstanceChecksum] = item_checksum(index, s.instance_mask.data(), s.instance_mask.size());
   }
   if (m.info.has_semantic_masks) {
     DTI_CHECK(static_cast<int64_t>(s.semantic_mask.size()) == m.info.mask_numel(), where(),
@@ -216,12 +249,15 @@ void DatasetWriter::append(const Sample& s) {
               " above num_classes = ", m.info.num_classes);
     m.semantic_buffer.insert(m.semantic_buffer.end(), s.semantic_mask.begin(),
                              s.semantic_mask.end());
+    sums[kSemanticChecksum] = item_checksum(index, s.semantic_mask.data(), s.semantic_mask.size());
   }
   if (m.parts.valid()) {
     DTI_CHECK(s.part >= 0 && s.part < static_cast<int64_t>(m.info.part_names.size()), where(),
               ": part ", s.part, " outside 0..", m.info.part_names.size() - 1);
     m.part_buffer.push_back(static_cast<uint8_t>(s.part));
+    m.all_parts.push_back(static_cast<uint8_t>(s.part));
   }
+  m.all_checksums.insert(m.all_checksums.end(), sums.begin(), sums.end());
   ++m.buffered;
   if (m.buffered >= kWriteBatch) m.flush();
 }
@@ -243,11 +279,17 @@ void DatasetWriter::finish() {
   if (!m.info.clustering_parts.empty()) {
     h5::write_strings(root, "clustering_parts", m.info.clustering_parts);
   }
+  DatasetInfo written = m.info;
+  written.size = m.flushed;
+  if (written.provenance.empty()) written.provenance = "{}";
+  h5::write_string(root, "content_sha256",
+                   content_digest(written, m.all_labels, m.all_parts, m.all_checksums));
   bool closed = m.images.reset();
   closed = m.labels.reset() && closed;
   closed = m.instance.reset() && closed;
   closed = m.semantic.reset() && closed;
   closed = m.parts.reset() && closed;
+  closed = m.checksums.reset() && closed;
   closed = m.file.reset() && closed;
   DTI_CHECK(closed, "cannot finish '", m.temp_path, "' (", h5::last_error(), ")");
   std::error_code error;
@@ -266,10 +308,26 @@ struct DatasetReader::Impl {
   Handle file, images, instance, semantic;
   std::vector<int64_t> labels;
   std::vector<uint8_t> parts;
+  std::vector<uint32_t> checksums;  // [N,3] (dataset_digest.h); empty for version 1 files
+  std::string name;                 // catalogue name the file should hold ("" when unknown)
 
   [[noreturn]] void bad(const std::string& what) const {
-    throw Error(
-        detail::concat("dataset file '", path, "': ", what, ". Re-create it with: ", remedy));
+    throw Error(detail::concat("dataset file '", path, "': ", what, ". ", damaged_remedy()));
+  }
+
+  // What re-creates the file that was there: a generated file is made again with its own size
+  // (from its `<name>_n<count>.h5` name, else its header), never the catalogue's default.
+  std::string damaged_remedy() const {
+    // The file's own `dataset` attribute, once read, names it when its path does not.
+    const std::string& known = name.empty() ? info.name : name;
+    const DatasetEntry* entry = known.empty() ? nullptr : find_dataset(known);
+    if (entry == nullptr || !entry->generated()) return "Re-create it with: " + remedy;
+    int64_t count = count_in_file_name(path, known);
+    if (count <= 0) count = info.size;
+    const std::string deleted = "delete it: runexp generates a missing " + known +
+                                " file again, with the size its configuration asks for";
+    if (count <= 0) return "Re-create it: " + deleted;
+    return "Re-create it with: " + make_command(known, path, count) + " (or " + deleted + ")";
   }
 
   Handle open_array(const char* name, bool required) {
@@ -304,7 +362,7 @@ struct DatasetReader::Impl {
     }
   }
 
-  void read_item(hid_t ds, const char* name, int64_t index, uint8_t* out) const {
+  void read_item(hid_t ds, const char* name, int64_t index, uint8_t* out, int column) const {
     DTI_CHECK(index >= 0 && index < info.size, "dataset file '", path, "': ", name, " index ",
               index, " outside 0..", info.size - 1);
     h5::silence_errors();
@@ -323,7 +381,18 @@ struct DatasetReader::Impl {
       bad(detail::concat(name, " ", index, " is corrupt or truncated (HDF5: ", h5::last_error(),
                          ")"));
     }
+    if (checksums.empty()) return;
+    const size_t bytes =
+        static_cast<size_t>(column == kImageChecksum ? info.image_numel() : info.mask_numel());
+    if (item_checksum(index, out, bytes) !=
+        checksums[static_cast<size_t>(index * kChecksumColumns + column)]) {
+      bad(detail::concat(
+          name, " ", index,
+          " does not match its checksum: the file is damaged (a chunk or its index)"));
+    }
   }
+
+  void verify_content();
 
   void open();
   void read_attributes();
@@ -372,6 +441,28 @@ void DatasetReader::Impl::open() {
   }
   if (info.has_instance_masks && info.max_objects < 1) {
     bad(detail::concat("max_objects = ", info.max_objects, " but the file has instance masks"));
+  }
+  if (info.format_version >= kChecksummedFormatVersion) verify_content();
+}
+
+// Everything the reader returns outside the pixels must match the writer's digest; the pixels
+// are checked one item at a time against `checksums` in read_item() (dataset_digest.h).
+void DatasetReader::Impl::verify_content() {
+  Handle ds = open_array("checksums", true);
+  check_array(ds.get(), "checksums", "uint32", {info.size, kChecksumColumns});
+  checksums.resize(static_cast<size_t>(info.size * kChecksumColumns));
+  if (H5Dread(ds.get(), H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, checksums.data()) < 0) {
+    bad("'checksums' is corrupt or truncated (HDF5: " + h5::last_error() + ")");
+  }
+  std::string stored;
+  try {
+    stored = h5::read_string(file.get(), "content_sha256", "dataset file '" + path + "'");
+  } catch (const Error& e) {
+    bad(e.what());
+  }
+  if (stored != content_digest(info, labels, parts, checksums)) {
+    bad("its content digest does not match: an attribute, the shape, a label or a checksum was "
+        "damaged after writing");
   }
 }
 
@@ -457,13 +548,9 @@ DatasetReader::DatasetReader(const std::string& path, const std::string& expecte
     : impl_(std::make_unique<Impl>()) {
   auto& m = *impl_;
   m.path = path;
-  std::string name = expected_name;
-  if (name.empty()) {
-    const auto names = known_dataset_names();
-    const std::string stem = fs::path(path).stem().string();
-    if (std::find(names.begin(), names.end(), stem) != names.end()) name = stem;
-  }
-  m.remedy = make_command(name, path);
+  std::string name = expected_name.empty() ? name_of_stem(path) : expected_name;
+  m.name = name;
+  m.remedy = make_command(name, path, count_in_file_name(path, name));
   m.open();
   if (!expected_name.empty() && m.info.name != expected_name) {
     m.bad(detail::concat("holds dataset '", m.info.name, "', expected '", expected_name, "'"));
@@ -478,17 +565,17 @@ const std::vector<int64_t>& DatasetReader::labels() const { return impl_->labels
 const std::vector<uint8_t>& DatasetReader::parts() const { return impl_->parts; }
 
 void DatasetReader::read_image(int64_t index, uint8_t* out) const {
-  impl_->read_item(impl_->images.get(), "image", index, out);
+  impl_->read_item(impl_->images.get(), "image", index, out, kImageChecksum);
 }
 
 void DatasetReader::read_instance_mask(int64_t index, uint8_t* out) const {
   DTI_CHECK(impl_->instance.valid(), "dataset file '", path(), "' has no instance masks");
-  impl_->read_item(impl_->instance.get(), "instance mask", index, out);
+  impl_->read_item(impl_->instance.get(), "instance mask", index, out, kInstanceChecksum);
 }
 
 void DatasetReader::read_semantic_mask(int64_t index, uint8_t* out) const {
   DTI_CHECK(impl_->semantic.valid(), "dataset file '", path(), "' has no semantic masks");
-  impl_->read_item(impl_->semantic.get(), "semantic mask", index, out);
+  impl_->read_item(impl_->semantic.get(), "semantic mask", index, out, kSemanticChecksum);
 }
 
 Sample DatasetReader::read(int64_t index) const {

@@ -11,8 +11,10 @@
 
 namespace dti::datasets {
 
-/// Layout version written by this build; readers accept 1..kFormatVersion.
-constexpr int64_t kFormatVersion = 1;
+/// Layout version written by this build; readers accept 1..kFormatVersion. Version 2 adds the
+/// checksums that cover every byte a reader returns (dataset_digest.h); version 1 files are read
+/// without them.
+constexpr int64_t kFormatVersion = 2;
 /// Value of the root attribute `format` that marks a dtisprites dataset file.
 constexpr const char* kFormatName = "dtisprites-dataset";
 

@@ -6,7 +6,8 @@ namespace dti::datasets {
 namespace {
 
 // Version of this software, recorded with every file.
-constexpr const char* kSoftware = "dtisprites datasets (format 1)";
+// The layout version of dataset_file.h (kFormatVersion).
+constexpr const char* kSoftware = "dtisprites datasets (format 2)";
 
 }  // namespace
 

@@ -18,6 +18,17 @@ std::vector<int64_t> first_images(const DatasetReader& reader, int64_t count) {
   return out;
 }
 
+std::vector<int64_t> random_images(const DatasetReader& reader, int64_t count, uint64_t seed) {
+  DTI_CHECK(count >= 0, "random_images: count ", count, " must be >= 0");
+  if (count >= reader.size()) return all_images(reader);
+  // Stream (seed, 0, 2): disjoint from the epochs' (seed, epoch, 1) and the generators' streams.
+  Rng rng(stream_seed(seed, 0, 2));
+  auto order = random_permutation(reader.size(), rng);
+  order.resize(static_cast<size_t>(count));
+  std::sort(order.begin(), order.end());
+  return order;
+}
+
 std::vector<int64_t> labelled_images(const DatasetReader& reader) {
   const DatasetInfo& info = reader.info();
   DTI_CHECK(info.has_labels, "dataset file '", reader.path(), "' (", info.name,

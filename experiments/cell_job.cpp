@@ -52,7 +52,7 @@ const std::vector<Flag>& flags() {
 std::vector<std::string> flag_names() {
   std::vector<std::string> names;
   for (const auto& f : flags()) names.push_back(f.name);
-  names.insert(names.end(), {"--set", "--quiet"});
+  names.insert(names.end(), {"--set", "--quiet", "--folder-record", "--mark-failed"});
   return names;
 }
 
@@ -63,6 +63,8 @@ std::vector<std::string> cell_job_args(const CellJob& job) {
   for (const auto& f : flags()) args.insert(args.end(), {f.name, f.write(job)});
   for (const auto& o : job.options.overrides) args.insert(args.end(), {"--set", o});
   if (job.options.quiet) args.push_back("--quiet");
+  if (job.folder_record) args.push_back("--folder-record");
+  if (!job.mark_failed.empty()) args.insert(args.end(), {"--mark-failed", job.mark_failed});
   return args;
 }
 
@@ -81,10 +83,18 @@ CellJob parse_cell_job_args(const std::vector<std::string>& args) {
       job.options.quiet = true;
       continue;
     }
+    if (a == "--folder-record") {
+      job.folder_record = true;
+      continue;
+    }
     DTI_CHECK(i + 1 < args.size(), "run-cell: ", a, " needs a value");
     const std::string& value = args[++i];
     if (a == "--set") {
       job.options.overrides.push_back(value);
+      continue;
+    }
+    if (a == "--mark-failed") {
+      job.mark_failed = value;
       continue;
     }
     const Flag* flag = nullptr;

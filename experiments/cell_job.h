@@ -17,6 +17,11 @@ struct CellJob {
   std::string cell;        ///< Cell name within it.
   int64_t seed = 0;        ///< Training seed.
   RunnerOptions options;   ///< Preset, device, folders, store, threads, overrides, quiet.
+  /// --folder-record: a Slurm task; records the run in its folder, never in the shared store
+  /// (run_record.h).
+  bool folder_record = false;
+  /// --mark-failed REASON: only write a failed record for a task that died (run_record.h).
+  std::string mark_failed{};
 };
 
 /// The arguments after `runexp run-cell` that make the child run `job`.

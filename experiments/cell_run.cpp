@@ -15,24 +15,44 @@
 #include "base/error.h"
 #include "code_version.h"  // generated at build time
 #include "core/checkpoint.h"
+#include "core/init.h"
 #include "core/model.h"
 #include "core/runtime.h"
 #include "core/trainer.h"
 #include "datasets/batch_iterator.h"
 #include "datasets/catalogue.h"
 #include "datasets/subsets.h"
+#include "experiments/device_batch_source.h"
+#include "experiments/device_choice.h"
 #include "experiments/evaluate.h"
 #include "experiments/presets.h"
+#include "experiments/run_preflight.h"
+#include "experiments/run_record.h"
 #include "reports/atomic_file.h"
+#include "reports/liveness.h"
 
 namespace dti::experiments {
 namespace fs = std::filesystem;
 
 namespace {
 
+// Thrown when training stopped at a signal (core::request_stop) with its checkpoint written.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 constexpr uint64_t kDataSeed = 0;  // generated datasets do not depend on the run seed
+// Well under StoreOptions::stale_after_seconds (1800 s), which other hosts apply.
+constexpr double kHeartbeatSeconds = 60.0;
 
 std::string code_version() { return DTI_CODE_VERSION; }
+
+// The name a dataset file must carry: any for the user's own images (`dataset.name: folder`,
+// whose file keeps the name of the folder it was converted from).
+std::string reader_name(const std::string& dataset) {
+  return dataset == datasets::kFolderDataset ? "" : dataset;
+}
 
 std::string device_description(const std::string& device) {
   std::ostringstream out;
@@ -131,41 +151,77 @@ std::optional<CellRun> claim(RunContext& c, reports::Store& store) {
                    "pid " + std::to_string(claimed.run.pid)};
   }
   c.run_id = claimed.run.id;
-  c.dir = c.options.out_dir + "/runs/" + c.experiment.store_experiment + "/" + c.cell.name +
-          "/seed" + std::to_string(c.seed) + "-" + claimed.run.config_hash.substr(0, 10);
+  c.dir = run_folder(c.options.out_dir, c.experiment.store_experiment, c.cell.name, c.seed,
+                     claimed.run.config_hash);
   c.checkpoint = c.dir + "/checkpoint.ckpt";
   return std::nullopt;
+}
+
+// The file of `config`'s dataset. A file of another dataset (e.g. the user's own images under a
+// paper config) is refused with what it holds and the commands that fit it, never with one that
+// would overwrite it.
+std::shared_ptr<const datasets::DatasetReader> open_reader(const std::string& path,
+                                                           const RunConfig& config) {
+  const std::string wanted = reader_name(config.dataset.name);
+  std::shared_ptr<const datasets::DatasetReader> reader;
+  try {
+    reader = std::make_shared<const datasets::DatasetReader>(path, "");
+  } catch (const Error&) {
+    // Unreadable: open again naming the dataset, for the error that says how to make it.
+    return std::make_shared<const datasets::DatasetReader>(path, wanted);
+  }
+  const auto& info = reader->info();
+  DTI_CHECK(wanted.empty() || info.name == wanted, path, " holds dataset '", info.name, "' (",
+            info.size, " images of ", info.height, "x", info.width,
+            info.has_labels ? ", labelled" : "", "), but ", config.source, " trains '", wanted,
+            "'. To train on these images use `runexp cluster --data ", path,
+            " --sprites K` or `runexp decompose --data ", path,
+            " --sprites K --layers L`; to train ", wanted, ", point dataset.file at a ", wanted,
+            " file (made by `", datasets::make_command(wanted, "NEW_FILE.h5"), "`)");
+  return reader;
 }
 
 // Step: the training data, checked against the configuration.
 void open_data(RunContext& c) {
   fs::create_directories(c.dir);
   reports::write_file_atomically(c.dir + "/config.yml", c.config_text);
-  c.reader = std::make_shared<const datasets::DatasetReader>(c.data_path, c.config.dataset.name);
+  c.reader = open_reader(c.data_path, c.config);
   const auto& info = c.reader->info();
   const auto& size = c.config.dataset.image_size;
   DTI_CHECK(info.height == size[0] && info.width == size[1], c.data_path, " holds ", info.height,
             "x", info.width, " images but the config expects ", size[0], "x", size[1]);
   if (c.config.dataset.n_images > 0 && c.config.dataset.n_images < info.size) {
-    c.subset = datasets::first_images(*c.reader, c.config.dataset.n_images);
+    // A seeded random subset, the same for every run seed (docs/deviations.md: training subsets).
+    c.subset = datasets::random_images(*c.reader, c.config.dataset.n_images, kDataSeed);
   }
   c.train_images = c.subset.empty() ? info.size : static_cast<int64_t>(c.subset.size());
+  check_data_before_training(*c.reader, c.config.dataset);  // not after hours of training
 }
 
 // Step: a fresh model initialised from the data (docs/model.md#sprites-and-backgrounds), or the
 // state of the run's checkpoint. Returns whether it resumed.
 bool build_or_resume(RunContext& c, core::DtiSprites& model, core::Trainer& trainer) {
-  if (fs::exists(c.checkpoint)) {
-    trainer.resume(c.checkpoint);
-    c.log << c.tag << ": resuming from " << c.checkpoint << " at iteration " << trainer.iteration()
+  const std::string previous = core::previous_checkpoint_path(c.checkpoint);
+  if (fs::exists(c.checkpoint) || fs::exists(previous)) {
+    std::string from, problem;
+    core::load_checkpoint_or_previous(c.checkpoint, &from, &problem);  // throws what to delete
+    if (!problem.empty()) {
+      // Kept aside (not deleted) for inspection, and so the next save cannot shift it into
+      // the place of the good previous checkpoint.
+      std::error_code ignored;
+      if (fs::exists(c.checkpoint)) fs::rename(c.checkpoint, c.checkpoint + ".damaged", ignored);
+      c.log << c.tag << ": " << problem << "; falling back to the previous checkpoint" << std::endl;
+    }
+    trainer.resume(from);
+    c.log << c.tag << ": resuming from " << from << " at iteration " << trainer.iteration()
           << std::endl;
     return true;
   }
-  // Data-dependent initialisation ('mean' backgrounds, 'sample' sprites): 100 random images.
-  std::mt19937_64 rng(static_cast<uint64_t>(c.seed));
+  // Data-dependent initialisation ('mean' backgrounds, 'sample' sprites): 100 distinct random
+  // images, as the authors' shuffled first batch (core::initialization_indices).
   std::vector<int64_t> pick;
-  for (int i = 0; i < std::min<int64_t>(100, c.train_images); ++i) {
-    const int64_t j = std::uniform_int_distribution<int64_t>(0, c.train_images - 1)(rng);
+  for (const int64_t j : core::initialization_indices(c.train_images, core::kInitImages,
+                                                      static_cast<uint64_t>(c.seed))) {
     pick.push_back(c.subset.empty() ? j : c.subset[static_cast<size_t>(j)]);
   }
   model.initialize_from_images(datasets::load_batch(*c.reader, pick, false).images);
@@ -187,6 +243,7 @@ void attach_observers(RunContext& c, core::Trainer& trainer, reports::Store& sto
       for (double u : p.sprite_usage) c.log << " " << std::setprecision(2) << u;
       c.log << std::defaultfloat << std::endl;
     }
+    write_progress(c.dir, {p.iteration, p.total_iterations, p.loss, p.seconds_left});
     store.record_metrics(c.run_id, {{"train_loss", p.loss, p.iteration},
                                     {"images_per_second", p.images_per_second, p.iteration},
                                     {"lr_networks", p.lr.at(1), p.iteration}});
@@ -227,8 +284,23 @@ std::string record(RunContext& c, core::DtiSprites& model, const core::TrainResu
   return format_metrics(evaluation.metrics);
 }
 
+// On a GPU the training images live on the device (converted once; no per-step copy) when they
+// take at most kDeviceDataBytes; otherwise, and on the CPU, the prefetching file iterator. Both
+// give the same batches (tests/experiments/device_batch_source_test.cpp).
+constexpr int64_t kDeviceDataBytes = int64_t{8} << 30;
+
+std::unique_ptr<core::BatchSource> training_batches(const RunContext& c, at::Device device) {
+  const auto seed = static_cast<uint64_t>(c.seed);
+  if (device.is_cuda() && device_dataset_bytes(*c.reader, c.train_images) <= kDeviceDataBytes) {
+    return std::make_unique<DeviceBatchSource>(*c.reader, c.subset, c.config.batch_size, seed,
+                                               device);
+  }
+  return std::make_unique<FileBatchSource>(c.reader, c.config.batch_size, seed, c.subset);
+}
+
 // Steps after the claim: data, model, training, record. Throws on failure.
 std::string train_and_record(RunContext& c, reports::Store& store) {
+  check_memory_before_training(c.config, c.options.device);  // before allocating anything
   open_data(c);
   core::DtiSprites model(c.config.model, static_cast<uint64_t>(c.seed));
   model.to(parse_device(c.options.device));
@@ -239,12 +311,25 @@ std::string train_and_record(RunContext& c, reports::Store& store) {
     c.log << c.tag << ": training on " << c.train_images << " images, "
           << core::runtime_description(c.options.device) << std::endl;
   }
-  FileBatchSource source(c.reader, c.config.batch_size, static_cast<uint64_t>(c.seed), c.subset);
-  const auto trained = trainer.train(source);
+  const auto source = training_batches(c, parse_device(c.options.device));
+  check_space_for_checkpoint(c.checkpoint, estimate_checkpoint_bytes(model));
+  // Heartbeats on a timer, whatever the pace of training (reports/liveness.h).
+  reports::HeartbeatTimer heartbeat(store.path(), {}, c.run_id, kHeartbeatSeconds);
+  const auto trained = trainer.train(*source);
+  if (trained.stopped) {
+    throw Interrupted("stopped by a signal at iteration " + std::to_string(trained.iterations) +
+                      "; checkpoint " + c.checkpoint + " written");
+  }
   return record(c, model, trained, store);
 }
 
 }  // namespace
+
+std::string run_folder(const std::string& out_dir, const std::string& store_experiment,
+                       const std::string& cell, int64_t seed, const std::string& config_hash) {
+  return out_dir + "/runs/" + store_experiment + "/" + cell + "/seed" + std::to_string(seed) + "-" +
+         config_hash.substr(0, 10);
+}
 
 RunConfig cell_config(const CellDefinition& cell, const RunnerOptions& options, int64_t seed) {
   std::vector<std::string> overrides = cell.overrides;
@@ -284,12 +369,13 @@ std::string ensure_dataset(const RunConfig& config, const std::string& data_dir,
   return path;
 }
 
-at::Device parse_device(const std::string& name) {
+at::Device parse_device(const std::string& requested) {
+  const std::string name = choose_device(requested).device;
   at::Device device(at::kCPU);
   try {
     device = at::Device(name);
   } catch (const std::exception&) {
-    throw Error("--device: unknown device '" + name + "'; valid: cpu, cuda, cuda:<index>");
+    throw Error("--device: unknown device '" + name + "'; valid: auto, cpu, cuda, cuda:<index>");
   }
   DTI_CHECK(
       !device.is_cuda() || at::hasCUDA(), "--device ", name,
@@ -302,6 +388,12 @@ CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& c
                  const RunnerOptions& options, std::ostream& log) {
   RunContext c(experiment, cell, seed, options, log);
   c.tag = experiment.store_experiment + "/" + cell.name + " seed " + std::to_string(seed);
+  // What killed processes left (temporary checkpoints, images, datasets, reports); files of
+  // live processes are kept.
+  for (const auto& left : reports::remove_dead_temporaries(options.data_dir, false))
+    log << "removed " << left << " (left by a process that no longer runs)" << std::endl;
+  for (const auto& left : reports::remove_dead_temporaries(options.out_dir, true))
+    log << "removed " << left << " (left by a process that no longer runs)" << std::endl;
   c.config = cell_config(cell, options, seed);
   try {
     c.data_path = ensure_dataset(c.config, options.data_dir, log);
@@ -317,6 +409,10 @@ CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& c
     const std::string metrics = train_and_record(c, store);
     log << c.tag << ": finished: " << metrics << std::endl;
     return {cell.name, seed, RunStatus::kFinished, metrics};
+  } catch (const Interrupted& e) {
+    // Not failed: the run stays `running` in the store, and its next attempt resumes it.
+    log << c.tag << ": interrupted: " << e.what() << std::endl;
+    return {cell.name, seed, RunStatus::kInterrupted, e.what()};
   } catch (const std::exception& e) {
     store.fail_run(c.run_id, e.what());
     log << c.tag << ": failed: " << e.what() << std::endl;
@@ -331,7 +427,7 @@ void evaluate_checkpoint(const std::string& checkpoint, const RunnerOptions& opt
             " has no configuration inside; was it written by runexp?");
   auto config = parse_config(ck.meta("config"), checkpoint + " (stored configuration)");
   const std::string data_path = ensure_dataset(config, options.data_dir, std::cerr);
-  datasets::DatasetReader reader(data_path, config.dataset.name);
+  datasets::DatasetReader reader(data_path, reader_name(config.dataset.name));
   core::DtiSprites model(config.model, config.seed);
   model.to(parse_device(options.device));
   core::copy_named(ck, core::model_tensors(model));

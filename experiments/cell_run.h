@@ -24,6 +24,11 @@ class MissingData : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The folder of one run (config, checkpoint, images, run_record.h's record and progress):
+/// <out>/runs/<store experiment>/<cell>/seed<s>-<first 10 hex digits of the config hash>.
+std::string run_folder(const std::string& out_dir, const std::string& store_experiment,
+                       const std::string& cell, int64_t seed, const std::string& config_hash);
+
 /// Outcome of one (cell, seed).
 struct CellRun {
   std::string cell;                       ///< Cell name.

@@ -20,9 +20,10 @@ enum class EvalProtocol {
   kInstance,        ///< ARI / ARI-FG on instance maps and semantic mACC / mIoU (Tables 1, 2, 5).
   kClustering,      ///< Clustering accuracy and NMI after Hungarian matching (Table 3).
   kCosegmentation,  ///< Foreground / background pixel accuracy (Table 4).
+  kNone,            ///< Loss and sprite usage only: own images without labels or masks.
 };
 
-/// Name of a protocol as configs write it: instance, clustering or cosegmentation.
+/// Name of a protocol as configs write it: instance, clustering, cosegmentation or none.
 std::string eval_protocol_name(EvalProtocol protocol);
 
 /// The resolved `dataset:` section.

@@ -190,7 +190,8 @@ void check_model_and_data(const Checker& check, const RunConfig& c) {
                    " has no effect without the empty sprite; valid: 0, or set "
                    "model.add_empty_sprite: true");
   }
-  if (c.dataset.eval != EvalProtocol::kInstance && m.n_objects != 1) {
+  if (c.dataset.eval != EvalProtocol::kInstance && c.dataset.eval != EvalProtocol::kNone &&
+      m.n_objects != 1) {
     check.fail("model.n_objects", std::to_string(m.n_objects) + " layers, but dataset.eval " +
                                       eval_protocol_name(c.dataset.eval) +
                                       " reads one sprite per image; valid: 1");

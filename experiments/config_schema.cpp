@@ -110,6 +110,8 @@ Codec dataset_name_codec() {
 
 // Names of core::EncoderUpdate, in enum order (core::parse_encoder_update() reads the same).
 const std::vector<std::string> kEncoderUpdateNames = {"reference", "deduplicated"};
+// Names of core::ReassignMoments, in enum order (core::parse_reassign_moments() reads the same).
+const std::vector<std::string> kReassignMomentsNames = {"alias", "copy"};
 
 // ---------------------------------------------------------------------------------------------
 // Kinds of keys.
@@ -173,12 +175,13 @@ const std::vector<Field>& fields() {
       ours("dataset.channels", "colour channels C (default 3)", "1",
            int_codec(DTI_FIELD(dataset.channels), 1)),
       ours("dataset.n_images",
-           "training images to generate, or the first ones of the file to use; 0 = all", "1000",
-           int_codec(DTI_FIELD(dataset.n_images), 0)),
+           "training images to generate, or how many of the file to use (a seeded random subset); "
+           "0 = all",
+           "1000", int_codec(DTI_FIELD(dataset.n_images), 0)),
       ours("dataset.eval_images",
            "images evaluated (the first ones of the evaluation set); 0 = all", "10",
            int_codec(DTI_FIELD(dataset.eval_images), 0)),
-      ours("dataset.eval", "evaluation protocol: instance, clustering or cosegmentation",
+      ours("dataset.eval", "evaluation protocol: instance, clustering, cosegmentation or none",
            "instance", enum_codec(DTI_FIELD(dataset.eval), eval_protocol_names())),
 
       fixed("model.name", "dti_sprites", "model: dti_sprites (the only model here)"),
@@ -275,6 +278,10 @@ const std::vector<Field>& fields() {
       ours("training.encoder_update",
            "reference (Adam once per network holding the encoder) or deduplicated", "deduplicated",
            enum_codec(DTI_FIELD(training.encoder_update), kEncoderUpdateNames)),
+      ours("training.reassign_moments",
+           "alias (a reassigned sprite's predictors share their source's Adam moments, as the "
+           "authors' code) or copy (copied once)",
+           "copy", enum_codec(DTI_FIELD(training.reassign_moments), kReassignMomentsNames)),
       ignored("training.eval_with_bkg",
               "reference evaluation switch (ignored: dataset.eval decides)", "True"),
       ignored("training.eval_semantic",
@@ -319,7 +326,8 @@ std::vector<std::string> children(const std::string& prefix) {
 }
 
 const std::vector<std::string>& eval_protocol_names() {
-  static const std::vector<std::string> names = {"instance", "clustering", "cosegmentation"};
+  static const std::vector<std::string> names = {"instance", "clustering", "cosegmentation",
+                                                 "none"};
   return names;
 }
 

@@ -19,7 +19,7 @@ namespace dti::experiments {
 /// What an evaluation measured. Metric values are fractions in [0, 1] (tables show × 100).
 struct EvaluationResult {
   /// Metric values by name: ari, ari_fg, macc, miou, seg_accuracy (instance); accuracy,
-  /// mean_class_accuracy, nmi (clustering); accuracy (cosegmentation); loss for all.
+  /// mean_class_accuracy, nmi (clustering); accuracy, iou, iou_fg (cosegmentation); loss for all.
   std::map<std::string, double> metrics;
   /// Share of the evaluated layers that chose each sprite [K] (empty sprite last).
   std::vector<double> sprite_usage;
@@ -28,7 +28,8 @@ struct EvaluationResult {
 };
 
 /// Evaluates `model` on `reader` with the protocol of `dataset` (its eval_images limit applies
-/// to the instance protocol), in batches of `batch_size`, on the model's device.
+/// to the instance and cosegmentation protocols), in batches of `batch_size`, on the model's
+/// device.
 EvaluationResult evaluate(core::DtiSprites& model, const datasets::DatasetReader& reader,
                           const DatasetConfig& dataset, int64_t batch_size);
 

@@ -13,6 +13,7 @@
 #include <ostream>
 
 #include "base/error.h"
+#include "experiments/run_preflight.h"
 
 extern char** environ;
 
@@ -37,6 +38,12 @@ class InProcessLauncher : public Launcher {
     for (const auto& job : jobs) {
       results.push_back(
           run_cell(experiment, find_cell(experiment, job.cell), job.seed, job.options, log));
+      // A full disk fails every later run too: stop the table at the first one.
+      if (results.back().status == RunStatus::kFailed && is_no_space_error(results.back().detail)) {
+        log << experiment.name << ": the disk is full; the " << jobs.size() - results.size()
+            << " remaining runs are not started: free some space and run again" << std::endl;
+        break;
+      }
     }
     return results;
   }

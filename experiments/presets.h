@@ -10,6 +10,8 @@
 //          freeze_sprite) divided by a per-dataset factor, rounded, kept >= 1 where it was >= 1,
 //          and possibly fewer training images; iteration intervals are kept. Numbers and
 //          rationale: the table in presets.cpp.
+//   demo   Tetrominoes on 4,000 images for 16 epochs (2,000 iterations): minutes on two CPU
+//          cores (README's first command); other datasets get smoke.
 //   smoke  48 images, batch 8, 3 epochs of 6 iterations (max_iterations 18), freeze 1 epoch,
 //          curricula [1, 2], schedule milestone 2, reassignment every 5 iterations, a checkpoint
 //          every 10: every code path runs once, on the dataset's real image size and model.
@@ -21,7 +23,7 @@
 
 namespace dti::experiments {
 
-/// Names of the presets: paper, quick, smoke.
+/// Names of the presets: paper, quick, demo, smoke.
 std::vector<std::string> preset_names();
 
 /// One-line description of `preset`; unknown names raise dti::Error listing the valid ones.

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "reports/aggregate.h"
+
 namespace dti::experiments {
 
 /// One cell: a configuration, the overrides that make its variant, and how it is named.
@@ -39,6 +41,9 @@ struct ExperimentDefinition {
   std::string sweep_parameter;
   /// Whether the swept values are categories on the plot's x axis (λ includes 0).
   bool sweep_categorical = false;
+  /// Outlier policy of the experiment's table (docs/evaluation.md#outliers), as the paper did:
+  /// rule in Tables 1, 3, 4, 5; none in Table 2 and the figures (every seed shown).
+  reports::OutlierPolicy outlier_policy = reports::OutlierPolicy::kRule;
 };
 
 /// Every registered experiment, in `runexp list` order.

@@ -16,12 +16,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Said under every table of a shortened run, so that nobody reads it as a reproduction.
+std::string preset_notice(const std::string& preset) {
+  return "note: preset '" + preset +
+         "' is a short run, not the paper's setting: these numbers are not comparable with the "
+         "paper's (--preset paper reproduces it; docs/presets.md).";
+}
+
 // A paper table: Markdown, LaTeX and CSV files, the Markdown printed; cells whose data must be
 // converted first say which command makes it.
 reports::PaperTable render_table(const ExperimentDefinition& experiment,
                                  const RunnerOptions& options, reports::Store& store,
                                  std::ostream& out) {
   reports::TableBuildOptions build;
+  build.outlier_policy = experiment.outlier_policy;
   for (const auto& cell : experiment.cells) {
     auto config = cell_config(cell, options, 0);
     const std::string path = dataset_path(config.dataset, options.data_dir);
@@ -37,6 +45,7 @@ reports::PaperTable render_table(const ExperimentDefinition& experiment,
   reports::write_file_atomically(stem + ".tex", reports::render_latex(table));
   reports::write_file_atomically(stem + ".csv", reports::render_csv(table));
   out << "\n" << reports::render_markdown(table) << "\n";
+  if (options.preset != "paper") out << preset_notice(options.preset) << "\n";
   return table;
 }
 

@@ -4,6 +4,7 @@ namespace dti::experiments {
 namespace {
 constexpr int kExitFailed = 1;
 constexpr int kExitMissingData = 3;
+constexpr int kExitInterrupted = 4;  // slurm_launcher.cpp's task script tests for it
 }  // namespace
 
 const char* status_name(RunStatus status) {
@@ -18,6 +19,8 @@ const char* status_name(RunStatus status) {
       return "missing data";
     case RunStatus::kFailed:
       return "failed";
+    case RunStatus::kInterrupted:
+      return "interrupted";
   }
   return "failed";
 }
@@ -28,6 +31,8 @@ int exit_code(RunStatus status) {
       return kExitMissingData;
     case RunStatus::kFailed:
       return kExitFailed;
+    case RunStatus::kInterrupted:
+      return kExitInterrupted;
     default:
       return 0;
   }
@@ -36,6 +41,7 @@ int exit_code(RunStatus status) {
 RunStatus status_from_exit_code(int code) {
   if (code == 0) return RunStatus::kFinished;
   if (code == kExitMissingData) return RunStatus::kMissingData;
+  if (code == kExitInterrupted) return RunStatus::kInterrupted;
   return RunStatus::kFailed;
 }
 

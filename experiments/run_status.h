@@ -14,17 +14,19 @@ enum class RunStatus {
   kRunningElsewhere,  ///< A live process holds the run.
   kMissingData,       ///< The dataset file must be made by the user first.
   kFailed,            ///< Training, evaluation or recording failed (stored with the error).
+  kInterrupted,       ///< Stopped by SIGUSR1 (preemption, time limit) with its checkpoint written.
 };
 
-/// "finished", "already finished", "running elsewhere", "missing data", "failed".
+/// "finished", "already finished", "running elsewhere", "missing data", "failed", "interrupted".
 const char* status_name(RunStatus status);
 
 /// Process exit code of a run with `status`: 0 for finished / already finished / running
-/// elsewhere, 3 for missing data, 1 for failed.
+/// elsewhere, 3 for missing data, 4 for interrupted (the Slurm task script requeues it), 1 for
+/// failed.
 int exit_code(RunStatus status);
 
-/// The status a child's exit code stands for (0 → finished, 3 → missing data, anything else,
-/// signals included, → failed).
+/// The status a child's exit code stands for (0 → finished, 3 → missing data, 4 → interrupted,
+/// anything else, signals included, → failed).
 RunStatus status_from_exit_code(int code);
 
 }  // namespace dti::experiments

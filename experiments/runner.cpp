@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "experiments/launcher.h"
+#include "experiments/slurm_launcher.h"
 
 namespace dti::experiments {
 namespace fs = std::filesystem;
@@ -24,6 +25,8 @@ int run_experiment(const ExperimentDefinition& experiment, const std::vector<int
   for (const auto& cell : experiment.cells) {
     for (int64_t seed : seeds) jobs.push_back({experiment.name, cell.name, seed, options});
   }
+  // Slurm runs the jobs later, elsewhere: submit, print the job ids and return (slurm_launcher.h).
+  if (options.launcher == "slurm") return submit_to_slurm(experiment, jobs, options, out, log);
   const auto results = make_local_launcher(options)->run(experiment, jobs, log);
   int failed = 0;
   out << "\n" << experiment.name << ": " << results.size() << " runs\n";

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/slurm_options.h"
 #include "reports/store.h"
 
 namespace dti::experiments {
@@ -18,6 +19,8 @@ struct RunnerOptions {
   std::vector<std::string> overrides;  ///< The user's --set key=value, applied last.
   int threads = 0;                     ///< LibTorch threads (0 = all logical CPUs).
   int jobs = 1;                        ///< Runs in parallel (child processes).
+  std::string launcher = "local";      ///< local (this machine) or slurm (slurm_launcher.h).
+  SlurmOptions slurm;                  ///< The Slurm launcher's settings.
   bool dry_run = false;                ///< Print the plan only.
   bool quiet = false;                  ///< Fewer progress lines.
   std::string self_path;  ///< The runexp executable (to spawn jobs); "" = /proc/self/exe.

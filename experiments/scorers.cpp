@@ -121,7 +121,13 @@ void CosegmentationScorer::add(const at::Tensor& true_masks, const at::Tensor& p
   images_ += B;
 }
 
-Metrics CosegmentationScorer::metrics() const { return {{"accuracy", accumulator_.accuracy()}}; }
+Metrics CosegmentationScorer::metrics() const {
+  // docs/evaluation.md#cosegmentation: Hungarian-matched accuracy (the paper's headline) and the
+  // authors' mean IoU over background and foreground, plus the foreground IoU.
+  return {{"accuracy", accumulator_.accuracy()},
+          {"iou", accumulator_.mean_iou()},
+          {"iou_fg", accumulator_.foreground_iou()}};
+}
 
 Metrics score_instance(const InstanceMaps& maps, const InstanceLabelRanges& ranges) {
   InstanceScorer scorer(ranges);

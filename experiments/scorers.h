@@ -83,13 +83,14 @@ class ClusteringScorer {
   std::vector<int64_t> labels_, sprite_ids_;
 };
 
-/// Cosegmentation protocol: pixel accuracy of foreground / background pooled over all pixels.
+/// Cosegmentation protocol: foreground / background pixel accuracy pooled over all pixels after
+/// Hungarian matching, and IoU (metrics::CosegmentationAccumulator).
 class CosegmentationScorer {
  public:
   /// Adds one batch: `true_masks` [B,H,W] is foreground where > 0 (instance or binary masks);
   /// `pred_masks` [B,H,W] or [B,1,H,W] is the chosen sprite's transformed mask, foreground > 0.5.
   void add(const at::Tensor& true_masks, const at::Tensor& pred_masks);
-  /// accuracy; throws dti::Error when empty.
+  /// accuracy, iou (mean over both classes), iou_fg; throws dti::Error when empty.
   Metrics metrics() const;
   /// Images added.
   int64_t images() const { return images_; }

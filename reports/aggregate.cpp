@@ -104,7 +104,20 @@ void OutlierRule::validate() const {
             "OutlierRule: mad_scale expected a finite value > 0, got ", mad_scale);
 }
 
+std::string outlier_policy_name(OutlierPolicy policy) {
+  return policy == OutlierPolicy::kNone ? "none" : "rule";
+}
+
+OutlierPolicy parse_outlier_policy(const std::string& name) {
+  if (name == "rule") return OutlierPolicy::kRule;
+  if (name == "none") return OutlierPolicy::kNone;
+  throw Error("outlier policy: unknown value '" + name + "'; valid: rule, none");
+}
+
 std::string OutlierRule::describe() const {
+  if (policy == OutlierPolicy::kNone) {
+    return "none: every finished run is kept (outlier policy none)";
+  }
   std::ostringstream out;
   out << "outlier rule on the final reconstruction loss: robust z = "
       << (side == OutlierSide::kAbove ? "(loss - median)" : "|loss - median|") << " / ("
@@ -137,7 +150,9 @@ OutlierScreen screen_outliers(const std::vector<RunLoss>& runs, const OutlierRul
   std::vector<size_t> candidates;
   std::vector<double> z(runs.size(), 0.0);
   const int64_t n = static_cast<int64_t>(runs.size());
-  if (n < rule.min_runs) {
+  if (rule.policy == OutlierPolicy::kNone) {
+    screen.note = "no run dropped: outlier policy none";
+  } else if (n < rule.min_runs) {
     screen.note =
         detail::concat("no run dropped: ", n, " run(s), the rule needs at least ", rule.min_runs);
   } else if (screen.mad == 0.0) {

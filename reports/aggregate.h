@@ -27,15 +27,28 @@ enum class OutlierSide {
   kBoth,   ///< Runs far from the median on either side, |loss − median|.
 };
 
+/// Whether a table drops outlier runs at all (docs/evaluation.md#outliers): the paper applies its
+/// rule in Tables 1 and 5 (marked (M)) but keeps every run in Table 2.
+enum class OutlierPolicy {
+  kRule,  ///< The rule below may drop runs.
+  kNone,  ///< Every finished run is kept.
+};
+
+/// "rule" or "none".
+std::string outlier_policy_name(OutlierPolicy policy);
+/// Parses "rule" / "none"; other names raise dti::Error listing both.
+OutlierPolicy parse_outlier_policy(const std::string& name);
+
 /// The outlier rule of docs/evaluation.md#outliers on final losses: robust z = (loss − median) /
 /// (mad_scale · MAD); from at least min_runs runs, drop the ones with the largest z (at most
 /// max_dropped) whose z exceeds threshold. Recorded with every aggregate.
 struct OutlierRule {
-  int64_t min_runs = 4;                    ///< Nothing is dropped from fewer runs (>= 3).
-  int64_t max_dropped = 1;                 ///< At most this many runs dropped (>= 0).
-  double threshold = 3.5;                  ///< Drop only when robust z > threshold (> 0).
-  double mad_scale = 1.4826;               ///< MAD → σ factor for normal data (> 0).
-  OutlierSide side = OutlierSide::kAbove;  ///< Which side of the median counts.
+  int64_t min_runs = 4;                         ///< Nothing is dropped from fewer runs (>= 3).
+  int64_t max_dropped = 1;                      ///< At most this many runs dropped (>= 0).
+  double threshold = 3.5;                       ///< Drop only when robust z > threshold (> 0).
+  double mad_scale = 1.4826;                    ///< MAD → σ factor for normal data (> 0).
+  OutlierSide side = OutlierSide::kAbove;       ///< Which side of the median counts.
+  OutlierPolicy policy = OutlierPolicy::kRule;  ///< kNone keeps every run (rule not applied).
 
   /// Throws dti::Error naming the field, its value and the valid range.
   void validate() const;

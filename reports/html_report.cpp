@@ -84,7 +84,8 @@ std::string status_text(const RunRecord& run) {
 }
 
 struct Page {
-  fs::path root;  // the folder being written (temporary name)
+  fs::path root;    // the folder being written (temporary name)
+  fs::path target;  // where it ends up (links to run folders are relative to it)
   std::ostringstream html;
   ReportSummary summary;
 };
@@ -128,13 +129,22 @@ bool is_png(const std::string& path) {
   return extension == ".png";
 }
 
-void write_runs_table(Page& page, const std::vector<RunRecord>& runs) {
+// The run's folder (its checkpoint's), as a link relative to the report; "" when unknown.
+std::string run_folder_link(const Page& page, const Store& store, const RunRecord& run) {
+  const auto checkpoints = store.artifacts(run.id, "checkpoint");
+  if (checkpoints.empty()) return "";
+  const fs::path folder = fs::absolute(checkpoints.front().path).parent_path().lexically_normal();
+  const std::string href = folder.lexically_relative(page.target).generic_string() + "/";
+  return "<a href=\"" + xml_escape(href) + "\">" + xml_escape(folder.filename().string()) + "</a>";
+}
+
+void write_runs_table(Page& page, const Store& store, const std::vector<RunRecord>& runs) {
   page.html
       << "<h2>Runs</h2>\n<div class=\"wide\"><table class=\"runs\">\n<tr><th>run</th><th>cell</th>"
          "<th>dataset</th><th>variant</th><th>seed</th><th>status</th><th>attempts</th>"
          "<th>final loss</th><th>iterations</th><th>images/s</th><th>peak MiB</th>"
          "<th>device</th><th>code</th><th>LibTorch</th><th>host</th><th>started</th>"
-         "<th>ended</th><th>config</th></tr>\n";
+         "<th>ended</th><th>config</th><th>folder</th></tr>\n";
   for (const RunRecord& run : runs) {
     std::string mib;
     if (run.outcome.peak_memory_bytes)
@@ -152,7 +162,7 @@ void write_runs_table(Page& page, const std::vector<RunRecord>& runs) {
               << xml_escape(run.spec.libtorch_version) << "</td><td>" << xml_escape(run.host)
               << "</td><td>" << xml_escape(run.started_at) << "</td><td>"
               << xml_escape(run.ended_at) << "</td><td>" << run.config_hash.substr(0, 12)
-              << "</td></tr>\n";
+              << "</td><td>" << run_folder_link(page, store, run) << "</td></tr>\n";
   }
   page.html << "</table></div>\n";
 }
@@ -351,7 +361,7 @@ void write_page(Page& page, const Store& store, const std::string& experiment,
   }
   for (const PaperTable& table : tables) page.html << render_html(table);
   write_sweeps(page, store, experiment, options);
-  write_runs_table(page, runs);
+  write_runs_table(page, store, runs);
   page.html << "<h2>Run details</h2>\n";
   for (size_t i = 0; i < runs.size(); ++i) write_run(page, store, runs[i], i == 0);
   page.html << "<script>" << kImageCheck << "</script>\n</body>\n</html>\n";
@@ -367,6 +377,7 @@ ReportSummary render_experiment_report(const Store& store, const std::string& ex
   const std::string suffix = "." + std::to_string(getpid());
   Page page;
   page.root = target.string() + ".partial" + suffix;
+  page.target = target;
   fs::remove_all(page.root);
   try {
     fs::create_directories(page.root / "assets");

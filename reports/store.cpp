@@ -1,14 +1,13 @@
 #include "reports/store.h"
 
-#include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <climits>
 #include <filesystem>
 
 #include "base/error.h"
 #include "base/sha256.h"
+#include "reports/liveness.h"
 #include "reports/sqlite_db.h"
 #include "reports/store_schema.h"
 
@@ -42,6 +41,12 @@ RunStatus parse_status(const std::string& text) {
 
 int pragma_int(Database& db, const std::string& pragma) {
   Statement statement(db, "PRAGMA " + pragma);
+  return statement.step() ? static_cast<int>(statement.int64(0)) : 0;
+}
+
+// The first column of the first row of `query` (0 when it returns none).
+int query_int(Database& db, const std::string& query) {
+  Statement statement(db, query);
   return statement.step() ? static_cast<int>(statement.int64(0)) : 0;
 }
 
@@ -127,6 +132,21 @@ Store Store::open(const std::string& path, const StoreOptions& options) {
   DTI_CHECK(application == 0 || application == kStoreApplicationId, "'", path,
             "' is a SQLite database of another application (application_id ", application,
             "), not a dtisprites results store");
+  // Refuse someone else's database before changing anything in it (the journal-mode switch
+  // below rewrites the file header); migrate() checks again inside its transaction for races.
+  if (version == 0) {
+    // One statement, so one snapshot: another process may be creating this store right now,
+    // and its schema and version arrive together.
+    const int objects =
+        query_int(*db,
+                  "SELECT CASE WHEN (SELECT user_version FROM pragma_user_version) = 0 "
+                  "THEN (SELECT count(*) FROM sqlite_master) ELSE 0 END");
+    DTI_CHECK(objects == 0, "'", path,
+              "' is a SQLite database but not a dtisprites results store (no schema version, ",
+              objects,
+              " foreign objects); it was left unchanged: pass a new or existing "
+              "results-store path");
+  }
   // WAL lets readers work while one process writes and survives a killed writer; FULL syncs
   // each commit so a power cut cannot take back a finished run.
   const std::string mode =
@@ -289,11 +309,24 @@ int64_t Store::record_artifact(int64_t run_id, const std::string& kind, const st
   const std::string absolute = fs::absolute(path).lexically_normal().string();
   Transaction transaction(*db_);
   run(run_id);
-  Statement insert(*db_,
-                   "INSERT INTO artifacts (run_id, kind, path, label, iteration) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5)");
-  insert.bind(1, run_id).bind(2, kind).bind(3, absolute).bind(4, label).bind(5, iteration).run();
-  const int64_t id = db_->last_insert_id();
+  // Idempotent: a run killed after recording its artifacts but before finish_run() records them
+  // again when resumed; the same (kind, path, label) keeps its one row.
+  Statement existing(*db_,
+                     "SELECT id FROM artifacts WHERE run_id = ?1 AND kind = ?2 AND path = ?3 "
+                     "AND label = ?4 ORDER BY id LIMIT 1");
+  int64_t id = 0;
+  if (existing.bind(1, run_id).bind(2, kind).bind(3, absolute).bind(4, label).step()) {
+    id = existing.int64(0);
+    Statement update(*db_, "UPDATE artifacts SET iteration = ?2 WHERE id = ?1");
+    update.bind(1, id).bind(2, iteration).run();
+  } else {
+    Statement insert(*db_,
+                     "INSERT INTO artifacts (run_id, kind, path, label, iteration) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)");
+    insert.bind(1, run_id).bind(2, kind).bind(3, absolute).bind(4, label).bind(5, iteration);
+    insert.run();
+    id = db_->last_insert_id();
+  }
   transaction.commit();
   return id;
 }
@@ -361,12 +394,14 @@ int64_t Store::import_runs(const std::vector<ImportedRun>& runs) {
 
 Liveness Store::liveness_of(const RunRecord& run) const {
   if (run.status != RunStatus::running) return Liveness::ended;
+  // On this host the process table is authoritative both ways: a killed writer is stale at once,
+  // and a live one is never stale however long ago its last heartbeat was (a slow CPU run may
+  // write none for an hour). Only runs of other hosts are judged by their heartbeat's age.
+  if (run.host == host_ && run.pid > 0) {
+    return process_owns_heartbeat(run.pid, run.heartbeat_age_seconds) ? Liveness::alive
+                                                                      : Liveness::stale;
+  }
   if (run.heartbeat_age_seconds > options_.stale_after_seconds) return Liveness::stale;
-  // On this host the process table is authoritative: a killed writer is stale at once, without
-  // waiting for its heartbeat to age. EPERM means the pid exists under another user.
-  if (run.host == host_ && run.pid > 0 && kill(static_cast<pid_t>(run.pid), 0) != 0 &&
-      errno == ESRCH)
-    return Liveness::stale;
   return Liveness::alive;
 }
 

@@ -4,8 +4,9 @@
 // Safe under the ways runs really end. Every write is one transaction; the file is in WAL mode with
 // a busy timeout, so several processes on one machine write at once. A run is `running` until
 // finish_run() or fail_run(); a process killed mid-way leaves it `running`, and readers see it as
-// stale (its pid is gone on this host, or its heartbeat is older than StoreOptions::
-// stale_after_seconds). Only `finished` runs are ever aggregated.
+// stale: on its own host as soon as its pid is gone (a live process is never stale there), on
+// other hosts when its heartbeat is older than StoreOptions::stale_after_seconds (heartbeats are
+// written by a timer, reports/liveness.h). Only `finished` runs are ever aggregated.
 //
 // One Store object belongs to one thread; other threads and processes open their own.
 
@@ -43,7 +44,8 @@ std::string to_string(Liveness liveness);
 struct StoreOptions {
   /// How long a write waits for another process's lock before failing, in milliseconds.
   int busy_timeout_ms = 30000;
-  /// A running run whose heartbeat is older than this (seconds) counts as stale.
+  /// A running run of another host whose heartbeat is older than this (seconds) counts as stale;
+  /// on this host only a dead (or younger, pid-reusing) process makes a run stale.
   double stale_after_seconds = 1800.0;
 };
 

@@ -83,6 +83,47 @@ TEST(Trainer, ResumedRunEndsWithTheSameParameters) {
     EXPECT_TRUE(at::equal(ba[i].tensor, bb[i].tensor)) << ba[i].name;
   EXPECT_DOUBLE_EQ(r1.final_loss, r3.final_loss);
   std::remove(path.c_str());
+  std::remove(core::previous_checkpoint_path(path).c_str());
+}
+
+// SIGUSR1 under Slurm (experiments/slurm_launcher.h): request_stop() ends training after the
+// current iteration with a checkpoint, and resuming from it ends where an uninterrupted run does.
+TEST(Trainer, StopRequestCheckpointsAndTheResumedRunEndsTheSame) {
+  at::manual_seed(0);
+  auto images = at::rand({12, 3, 16, 16});
+  DtiSprites straight(tiny(), 42);
+  core::Trainer t1(straight, tiny_training(), 7);
+  TensorSource s1(images, 4, 5);
+  const auto r1 = t1.train(s1);
+  EXPECT_FALSE(r1.stopped);
+  const auto path = temp_path("stop.ckpt");
+  {
+    DtiSprites first(tiny(), 42);
+    core::Trainer t2(first, tiny_training(), 7);
+    t2.set_checkpoint(path);
+    t2.on_progress([](const core::TrainProgress& p) {
+      if (p.iteration == 3) core::request_stop();  // the signal arrives mid-run
+    });
+    TensorSource s2(images, 4, 5);
+    const auto r2 = t2.train(s2);
+    core::clear_stop_request();
+    EXPECT_TRUE(r2.stopped);
+    EXPECT_EQ(r2.iterations, 3);
+  }
+  DtiSprites resumed(tiny(), 1234);
+  core::Trainer t3(resumed, tiny_training(), 99);
+  t3.resume(path);
+  EXPECT_EQ(t3.iteration(), 3);
+  TensorSource s3(images, 4, 5);
+  const auto r3 = t3.train(s3);
+  EXPECT_FALSE(r3.stopped);
+  auto a = straight.parameters(), b = resumed.parameters();
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(at::equal(a[i].tensor, b[i].tensor)) << a[i].name;
+  }
+  EXPECT_DOUBLE_EQ(r1.final_loss, r3.final_loss);
+  std::remove(path.c_str());
+  std::remove(core::previous_checkpoint_path(path).c_str());
 }
 
 TEST(Trainer, MultiStepScheduleDecaysEachGroupByItsFactor) {
@@ -146,6 +187,7 @@ TEST(Checkpoint, CorruptionAndTruncationAreReported) {
   std::filesystem::resize_file(path, 20);
   EXPECT_THROW(core::load_checkpoint(path), dti::Error);
   std::remove(path.c_str());
+  std::remove(core::previous_checkpoint_path(path).c_str());
   EXPECT_ERROR_CONTAINS(core::load_checkpoint(path), "not found");
 }
 

@@ -80,6 +80,9 @@ TEST_F(RunexpTest, SmokeTable1StoresRunsPrintsTableAndWritesReport) {
   EXPECT_NE(r.output.find("| DTI-Sprites (ours) |"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("runexp data convert clevr6"), std::string::npos)
       << "CLEVR6 is reported missing";
+  EXPECT_NE(r.output.find("note: preset 'smoke' is a short run, not the paper's setting"),
+            std::string::npos)
+      << r.output;
   auto store = reports::Store::open((dir_ / "out/results.sqlite").string());
   auto runs = store.list_runs(reports::RunFilter("table1"));
   ASSERT_EQ(runs.size(), 4u) << "2 seeds of Tetrominoes and Multi-dSprites";
@@ -179,12 +182,12 @@ TEST_F(RunexpTest, UsageErrorsExitWithTwoAndListTheValidChoices) {
   EXPECT_NE(r.output.find("table5"), std::string::npos) << r.output;
   r = runexp(dir_, "table1 --preset fastest");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.output.find("valid: paper, quick, smoke"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("valid: paper, quick, demo, smoke"), std::string::npos) << r.output;
   r = runexp(dir_, "table1 --sedes 3");
   EXPECT_EQ(r.code, 2) << r.output;
   r = runexp(dir_, "table1 --device tpu");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.output.find("valid: cpu, cuda"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("valid: auto, cpu, cuda"), std::string::npos) << r.output;
   r = runexp(dir_, "table1 --help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.output.find("--dry-run"), std::string::npos);

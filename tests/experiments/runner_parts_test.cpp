@@ -62,7 +62,8 @@ TEST(CellJob, BadArgumentsSayWhatIsExpected) {
 }
 
 TEST(RunStatus, ExitCodesRoundTripForWhatAChildCanReport) {
-  for (auto s : {RunStatus::kFinished, RunStatus::kMissingData, RunStatus::kFailed}) {
+  for (auto s : {RunStatus::kFinished, RunStatus::kMissingData, RunStatus::kFailed,
+                 RunStatus::kInterrupted}) {
     EXPECT_EQ(status_from_exit_code(exit_code(s)), s) << status_name(s);
   }
   // A run that was already finished or is held by another process is no failure.

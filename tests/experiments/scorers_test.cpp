@@ -177,7 +177,8 @@ TEST(ClusteringScorer, BatchesAccumulate) {
 TEST(CosegmentationScorer, ForegroundIsAMaskAboveOneHalf) {
   const auto truth = labels({0, 2, 1, 0}, {1, 2, 2});  // any object id is foreground
   const auto perfect = at::tensor({0.1f, 0.9f, 0.8f, 0.0f}).view({1, 1, 2, 2});
-  EXPECT_EQ(score_cosegmentation(truth, perfect), (Metrics{{"accuracy", 1.0}}));
+  EXPECT_EQ(score_cosegmentation(truth, perfect),
+            (Metrics{{"accuracy", 1.0}, {"iou", 1.0}, {"iou_fg", 1.0}}));
   // Predicted foreground {0,1,0,1}: pixels 0 and 1 right.
   const auto partial = at::tensor({0.2f, 0.7f, 0.4f, 0.6f}).view({1, 2, 2});
   EXPECT_DOUBLE_EQ(score_cosegmentation(truth, partial).at("accuracy"), 0.5);
@@ -191,6 +192,17 @@ TEST(CosegmentationScorer, ForegroundIsAMaskAboveOneHalf) {
   EXPECT_DOUBLE_EQ(scorer.metrics().at("accuracy"), 0.75);
   EXPECT_ERROR_CONTAINS(scorer.add(truth, partial.view({1, 4})), "pred_masks expected [B=1,H,W]");
   EXPECT_ERROR_CONTAINS(CosegmentationScorer().metrics(), "at least one");
+}
+
+TEST(CosegmentationScorer, InvertedPredictionIsMatchedBeforeScoring) {
+  // A model whose sprite mask covers the background scores as the authors score it: after the
+  // Hungarian swap of the 2x2 matrix (docs/evaluation.md#cosegmentation).
+  const auto truth = labels({0, 1, 1, 0}, {1, 2, 2});
+  const auto inverted = at::tensor({0.9f, 0.1f, 0.2f, 0.3f}).view({1, 1, 2, 2});  // 3 of 4 swapped
+  const auto m = score_cosegmentation(truth, inverted);
+  EXPECT_DOUBLE_EQ(m.at("accuracy"), 0.75);
+  EXPECT_DOUBLE_EQ(m.at("iou_fg"), 2.0 / 3.0);  // truth {1,2}, matched prediction {1,2,3}
+  EXPECT_DOUBLE_EQ(m.at("iou"), (2.0 / 3.0 + 0.5) / 2.0);  // background {0,3} vs {0}
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "reports/html_report.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <regex>
@@ -59,6 +60,9 @@ TEST_F(HtmlReportTest, WritesASelfContainedFolder) {
   EXPECT_NE(html.find("<th colspan=\"2\">Multi-dSprites</th>"), std::string::npos);
   EXPECT_NE(html.find("missing: " + sample_.deleted_artifact), std::string::npos);
   EXPECT_NE(html.find("model.pt</code>"), std::string::npos);  // checkpoint listed, not copied
+  // The runs table links each run's folder (its checkpoint's), relative to the report.
+  EXPECT_NE(html.find("<th>folder</th>"), std::string::npos);
+  EXPECT_NE(html.find("/artifacts/\">artifacts</a>"), std::string::npos);
   EXPECT_EQ(count(html, "<svg "), 3u);
   EXPECT_EQ(count(html, "<polyline"), 2u);
   EXPECT_EQ(count(html, "<title>"), 1u + 19u);  // page title + one tooltip per usage bar
@@ -133,7 +137,14 @@ TEST_F(HtmlReportTest, StaleRunsAreFlagged) {
     Store store = Store::open(sample_.path);
     store.start_run({"table1", "clevr6", "clevr6", "", 0, "x", "test", "1.13.1", "cpu"});
   }
-  // Age the heartbeat of the open run past the stale limit.
+  // A live process on this host is never stale: the run must belong to another host, whose
+  // heartbeat is then aged past the stale limit.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(sample_.path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE runs SET host = 'elsewhere' WHERE status = 'running'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
   const Store store = Store::open(sample_.path, StoreOptions{30000, 1e-9});
   const ReportSummary summary = render_experiment_report(store, "table1", out_);
   EXPECT_EQ(summary.runs, 2);

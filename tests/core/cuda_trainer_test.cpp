@@ -1,0 +1,129 @@
+// GPU tests (suffix _CUDA) of training as a whole: every paper config's step agrees with the
+// CPU at the first curriculum stage and with every module on, and checkpoints move between
+// devices in both directions. Skipped when LibTorch has no CUDA or no GPU is visible.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/checkpoint.h"
+#include "core/model.h"
+#include "core/trainer.h"
+#include "experiments/paper_model_options.h"
+#include "tests/core/golden_support.h"
+#include "tests/core/tensor_source.h"
+
+namespace dti::test {
+namespace {
+
+#define SKIP_WITHOUT_CUDA() \
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device: GPU test skipped"
+
+// Tolerances: float32 reductions run in another order on the GPU (cuDNN convolutions, atomics in
+// grid_sample's backward), so losses agree to 1e-4 and gradients to 1e-3 of their largest value.
+constexpr double kLossTolerance = 1e-4;
+constexpr double kGradTolerance = 1e-3;
+
+void expect_step_matches(const std::string& name, int64_t epoch) {
+  SCOPED_TRACE(name + " epoch " + std::to_string(epoch));
+  auto options = experiments::paper_model_options(name);
+  core::DtiSprites cpu(options, 5), gpu(options, 5);
+  gpu.to(at::Device("cuda"));
+  cpu.set_epoch(epoch);
+  gpu.set_epoch(epoch);
+  at::manual_seed(11);
+  auto x = at::rand({4, 3, options.image_size[0], options.image_size[1]});
+  auto a = cpu.forward_train(x);
+  auto b = gpu.forward_train(x.to(at::kCUDA));
+  EXPECT_TRUE(at::equal(a.selection, b.selection.cpu())) << "the same sprites are chosen";
+  EXPECT_NEAR(a.loss.item<double>(), b.loss.item<double>(), kLossTolerance);
+  a.loss.backward();
+  b.loss.backward();
+  auto pa = cpu.parameters(), pb = gpu.parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) {
+    ASSERT_EQ(pa[i].tensor.grad().defined(), pb[i].tensor.grad().defined()) << pa[i].name;
+    if (!pa[i].tensor.grad().defined()) continue;
+    const double scale = std::max(1.0, pa[i].tensor.grad().abs().max().item<double>());
+    EXPECT_TRUE(all_close(pb[i].tensor.grad().cpu(), pa[i].tensor.grad(), kGradTolerance * scale))
+        << pa[i].name;
+  }
+}
+
+// The six paper configs, at epoch 0 (first curriculum stage, sprites frozen where the config
+// says) and at an epoch where every module is on.
+TEST(GpuTraining, EveryPaperConfigStepMatchesCpu_CUDA) {
+  SKIP_WITHOUT_CUDA();
+  for (const auto& name : experiments::paper_datasets()) {
+    expect_step_matches(name, 0);
+    expect_step_matches(name, 10000);
+  }
+}
+
+core::ModelOptions small_options() {
+  auto o = experiments::paper_model_options("tetrominoes");
+  o.image_size = {16, 16};
+  o.sprite_size = {10, 10};
+  o.n_sprites = 3;
+  o.n_objects = 2;
+  return o;
+}
+
+core::TrainerOptions small_training(int64_t epochs) {
+  core::TrainerOptions t;
+  t.lr = 1e-3;
+  t.n_epochs = epochs;
+  t.check_cluster_interval = 2;
+  t.log_interval = 2;
+  return t;
+}
+
+// Trains `epochs` epochs on `device` (resuming `from` when given), writes `to`; returns the
+// model's parameters on the CPU.
+std::vector<at::Tensor> train_on(const std::string& device, int64_t epochs, const std::string& from,
+                                 const std::string& to) {
+  at::manual_seed(0);
+  auto images = at::rand({8, 3, 16, 16});
+  core::DtiSprites model(small_options(), 42);
+  model.to(at::Device(device));
+  core::Trainer trainer(model, small_training(epochs), 7);
+  if (!from.empty()) trainer.resume(from);
+  trainer.set_checkpoint(to);
+  TensorSource source(images, 4, 5);
+  const auto result = trainer.train(source);
+  EXPECT_EQ(result.iterations, epochs * 2);
+  EXPECT_TRUE(std::isfinite(result.final_loss));
+  std::vector<at::Tensor> out;
+  for (const auto& p : model.parameters()) out.push_back(p.tensor.detach().cpu());
+  return out;
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("dti_cuda_trainer_" + std::to_string(::getpid()) + name))
+      .string();
+}
+
+// A checkpoint written on the GPU resumes on the CPU and the reverse: the resumed model starts
+// from the saved parameters and trains on, with the schedule and counters of the saved run.
+TEST(GpuTraining, CheckpointsMoveBetweenDevices_CUDA) {
+  SKIP_WITHOUT_CUDA();
+  const auto gpu_ckpt = temp_path("gpu.ckpt"), cpu_ckpt = temp_path("cpu.ckpt");
+  const auto gpu_params = train_on("cuda", 2, "", gpu_ckpt);
+  {
+    const auto ck = core::load_checkpoint(gpu_ckpt);
+    core::DtiSprites model(small_options(), 1);
+    core::copy_named(ck, core::model_tensors(model));
+    const auto params = model.parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      EXPECT_TRUE(at::equal(params[i].tensor, gpu_params[i])) << params[i].name;
+    }
+  }
+  train_on("cpu", 3, gpu_ckpt, cpu_ckpt);   // one more epoch on the CPU
+  train_on("cuda", 4, cpu_ckpt, gpu_ckpt);  // and one more back on the GPU
+  std::filesystem::remove(gpu_ckpt);
+  std::filesystem::remove(cpu_ckpt);
+}
+
+}  // namespace
+}  // namespace dti::test

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# A one-node Slurm cluster on this machine for the `slurm` tests (README: Running on a Slurm
+# cluster). `start DIR` writes slurm.conf and a munge key into DIR, starts munged, slurmctld and
+# slurmd in the foreground of background jobs (their pids in DIR/*.pid) and waits until the node
+# is idle; `stop DIR` stops each by its own pid. Clients use SLURM_CONF=DIR/slurm.conf. As root:
+# proctrack/linuxproc and task/none need no cgroup set-up. cred_expire=10: Slurm holds a requeued
+# job for cred_expire + 1 seconds (120 s by default), which would make the preemption test slow.
+set -euo pipefail
+cmd=$1
+dir=$(realpath "$2")
+stop_pid() {  # stops the daemon whose pid is in $1, politely then firmly
+  [ -f "$1" ] || return 0
+  local pid
+  pid=$(cat "$1")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$1"
+}
+if [ "$cmd" = stop ]; then
+  for d in slurmd slurmctld munged; do stop_pid "$dir/$d.pid"; done
+  exit 0
+fi
+[ "$cmd" = start ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+host=$(hostname -s)
+cpus=$(nproc)
+port=$((20000 + RANDOM % 20000))
+mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
+chmod 700 "$dir/munge"
+dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
+chmod 400 "$dir/munge/munge.key"
+cat > "$dir/slurm.conf" <<CONF
+ClusterName=dtitest
+SlurmctldHost=$host
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+AuthType=auth/munge
+AuthInfo=socket=$dir/munge/munge.socket,cred_expire=10
+CredType=cred/munge
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/slurmctld.daemon.pid
+SlurmdPidFile=$dir/slurmd.daemon.pid
+SlurmctldLogFile=$dir/slurmctld.log
+SlurmdLogFile=$dir/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SchedulerParameters=sched_interval=1
+MinJobAge=600
+ReturnToService=2
+MpiDefault=none
+SwitchType=switch/none
+JobRequeue=1
+NodeName=$host CPUs=$cpus State=UNKNOWN
+PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
+CONF
+export SLURM_CONF=$dir/slurm.conf
+munged --foreground --force --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
+  --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" \
+  --seed-file="$dir/munge/munged.seed" > "$dir/munged.out" 2>&1 &
+echo $! > "$dir/munged.pid"
+for _ in $(seq 50); do [ -S "$dir/munge/munge.socket" ] && break; sleep 0.1; done
+slurmctld -D -c > "$dir/slurmctld.out" 2>&1 &
+echo $! > "$dir/slurmctld.pid"
+slurmd -D > "$dir/slurmd.out" 2>&1 &
+echo $! > "$dir/slurmd.pid"
+for _ in $(seq 300); do
+  state=$(sinfo -h -N -o '%T' 2>/dev/null | head -1 || true)
+  [ "$state" = idle ] && exit 0
+  sleep 0.2
+done
+echo "one_node_cluster: node not idle after 60 s (state '${state:-?}'); logs in $dir" >&2
+exit 1
