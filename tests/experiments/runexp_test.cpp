@@ -6,9 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,49 +14,19 @@
 
 #include "core/checkpoint.h"
 #include "reports/store.h"
+#include "tests/experiments/runexp_harness.h"
 
 namespace dti::test {
 namespace {
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs `runexp <args>` in `dir` and returns its exit code and output.
-Result runexp(const fs::path& dir, const std::string& args) {
-  const std::string command = "cd '" + dir.string() + "' && '" DTI_RUNEXP "' " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-class RunexpTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("dti_runexp_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-  fs::path dir_;
-};
+// The runner of tests/experiments/runexp_harness.h, in a scratch folder per test.
+class RunexpTest : public ScratchFolderTest {};
 
 // --jobs: the runs go to `runexp run-cell` child processes (launcher.h), each with its log, and
 // their exit codes come back as statuses; the store ends as after an in-process run.
 TEST_F(RunexpTest, JobsRunInChildProcessesAndReportTheirStatus) {
-  auto r = runexp(dir_, "fig8 --preset smoke --seeds 1 --jobs 2 --quiet --set model.n_sprites=3");
+  auto r = runexp("fig8 --preset smoke --seeds 1 --jobs 2 --quiet --set model.n_sprites=3");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("job finished: tetrominoes/K=10 seed 0"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("fig8: 6 runs"), std::string::npos) << r.output;
@@ -69,13 +37,13 @@ TEST_F(RunexpTest, JobsRunInChildProcessesAndReportTheirStatus) {
   for (const auto& run : runs) EXPECT_EQ(run.status, reports::RunStatus::finished) << run.error;
   // A child whose run fails (its data file is damaged) exits 1 and is reported failed.
   for (const auto& entry : fs::directory_iterator(dir_ / "data")) fs::resize_file(entry, 100);
-  r = runexp(dir_, "fig8 --preset smoke --seeds 1 --jobs 2 --quiet --set model.n_sprites=4");
+  r = runexp("fig8 --preset smoke --seeds 1 --jobs 2 --quiet --set model.n_sprites=4");
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("job failed: tetrominoes/K=10 seed 0"), std::string::npos) << r.output;
 }
 
 TEST_F(RunexpTest, SmokeTable1StoresRunsPrintsTableAndWritesReport) {
-  auto r = runexp(dir_, "table1 --preset smoke --seeds 2 --quiet");
+  auto r = runexp("table1 --preset smoke --seeds 2 --quiet");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("| DTI-Sprites (ours) |"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("runexp data convert clevr6"), std::string::npos)
@@ -99,7 +67,7 @@ TEST_F(RunexpTest, SmokeTable1StoresRunsPrintsTableAndWritesReport) {
   EXPECT_TRUE(fs::exists(dir_ / "out/reports/table1/index.html"));
 
   // Idempotent: nothing is trained again.
-  r = runexp(dir_, "table1 --preset smoke --seeds 2 --quiet");
+  r = runexp("table1 --preset smoke --seeds 2 --quiet");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("tetrominoes seed 1: already finished"), std::string::npos) << r.output;
   EXPECT_EQ(store.list_runs(reports::RunFilter("table1")).size(), 4u);
@@ -112,7 +80,7 @@ TEST_F(RunexpTest, KilledRunResumesFromItsCheckpointAndEndsLikeAnUninterruptedOn
   // Uninterrupted reference in its own folder.
   const fs::path ref = dir_ / "reference";
   fs::create_directories(ref);
-  auto r = runexp(ref, args);
+  auto r = run_runexp(ref, args);
   ASSERT_EQ(r.code, 0) << r.output;
 
   // Started in a child process and killed after its first checkpoint.
@@ -141,7 +109,7 @@ TEST_F(RunexpTest, KilledRunResumesFromItsCheckpointAndEndsLikeAnUninterruptedOn
   const auto iteration = std::stoll(core::load_checkpoint(checkpoint.string()).meta("iteration"));
   ASSERT_LT(iteration, 18) << "killed too late to test resumption";
 
-  r = runexp(run, args);
+  r = run_runexp(run, args);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("resuming from"), std::string::npos) << r.output;
   auto store = reports::Store::open((run / "out/results.sqlite").string());
@@ -169,32 +137,32 @@ TEST_F(RunexpTest, KilledRunResumesFromItsCheckpointAndEndsLikeAnUninterruptedOn
 }
 
 TEST_F(RunexpTest, MisspeltConfigKeyNamesKeyAndSuggestion) {
-  auto r = runexp(dir_, "train --config tetrominoes --preset smoke --set model.n_sprite=3");
+  auto r = runexp("train --config tetrominoes --preset smoke --set model.n_sprite=3");
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("n_sprite"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("did you mean 'n_sprites'"), std::string::npos) << r.output;
 }
 
 TEST_F(RunexpTest, UsageErrorsExitWithTwoAndListTheValidChoices) {
-  auto r = runexp(dir_, "table7");
+  auto r = runexp("table7");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("valid: "), std::string::npos);
   EXPECT_NE(r.output.find("table5"), std::string::npos) << r.output;
-  r = runexp(dir_, "table1 --preset fastest");
+  r = runexp("table1 --preset fastest");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("valid: paper, quick, demo, smoke"), std::string::npos) << r.output;
-  r = runexp(dir_, "table1 --sedes 3");
+  r = runexp("table1 --sedes 3");
   EXPECT_EQ(r.code, 2) << r.output;
-  r = runexp(dir_, "table1 --device tpu");
+  r = runexp("table1 --device tpu");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("valid: auto, cpu, cuda"), std::string::npos) << r.output;
-  r = runexp(dir_, "table1 --help");
+  r = runexp("table1 --help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.output.find("--dry-run"), std::string::npos);
 }
 
 TEST_F(RunexpTest, MissingConvertedDataIsReportedWithTheCommandAndTheRestRuns) {
-  auto r = runexp(dir_, "table3 --preset smoke --seeds 1 --quiet");
+  auto r = runexp("table3 --preset smoke --seeds 1 --quiet");
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("runexp data convert gtsrb8"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("runexp data convert svhn"), std::string::npos) << r.output;
@@ -202,7 +170,7 @@ TEST_F(RunexpTest, MissingConvertedDataIsReportedWithTheCommandAndTheRestRuns) {
 }
 
 TEST_F(RunexpTest, DryRunPrintsThePlanWithoutTraining) {
-  auto r = runexp(dir_, "table2 --preset smoke --dry-run");
+  auto r = runexp("table2 --preset smoke --dry-run");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("multi_dsprites2/exhaustive"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("5 seeds"), std::string::npos) << r.output;
