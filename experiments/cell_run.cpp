@@ -120,6 +120,7 @@ struct RunContext {
   int64_t run_id = 0;
   std::string dir;  // the run's folder: config, checkpoint, images
   std::string checkpoint;
+  at::Device device{at::kCPU};  // --device resolved once (auto included), before the claim
   std::shared_ptr<const datasets::DatasetReader> reader;
   std::vector<int64_t> subset;  // training images when not the whole file
   int64_t train_images = 0;
@@ -289,11 +290,11 @@ std::string record(RunContext& c, core::DtiSprites& model, const core::TrainResu
 // give the same batches (tests/experiments/device_batch_source_test.cpp).
 constexpr int64_t kDeviceDataBytes = int64_t{8} << 30;
 
-std::unique_ptr<core::BatchSource> training_batches(const RunContext& c, at::Device device) {
+std::unique_ptr<core::BatchSource> training_batches(const RunContext& c) {
   const auto seed = static_cast<uint64_t>(c.seed);
-  if (device.is_cuda() && device_dataset_bytes(*c.reader, c.train_images) <= kDeviceDataBytes) {
+  if (c.device.is_cuda() && device_dataset_bytes(*c.reader, c.train_images) <= kDeviceDataBytes) {
     return std::make_unique<DeviceBatchSource>(*c.reader, c.subset, c.config.batch_size, seed,
-                                               device);
+                                               c.device);
   }
   return std::make_unique<FileBatchSource>(c.reader, c.config.batch_size, seed, c.subset);
 }
@@ -303,7 +304,7 @@ std::string train_and_record(RunContext& c, reports::Store& store) {
   check_memory_before_training(c.config, c.options.device);  // before allocating anything
   open_data(c);
   core::DtiSprites model(c.config.model, static_cast<uint64_t>(c.seed));
-  model.to(parse_device(c.options.device));
+  model.to(c.device);
   core::Trainer trainer(model, c.config.training, static_cast<uint64_t>(c.seed));
   const bool resumed = build_or_resume(c, model, trainer);
   attach_observers(c, trainer, store);
@@ -311,7 +312,7 @@ std::string train_and_record(RunContext& c, reports::Store& store) {
     c.log << c.tag << ": training on " << c.train_images << " images, "
           << core::runtime_description(c.options.device) << std::endl;
   }
-  const auto source = training_batches(c, parse_device(c.options.device));
+  const auto source = training_batches(c);
   check_space_for_checkpoint(c.checkpoint, estimate_checkpoint_bytes(model));
   // Heartbeats on a timer, whatever the pace of training (reports/liveness.h).
   reports::HeartbeatTimer heartbeat(store.path(), {}, c.run_id, kHeartbeatSeconds);
@@ -401,7 +402,7 @@ CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& c
     log << c.tag << ": missing data: " << e.what() << std::endl;
     return {cell.name, seed, RunStatus::kMissingData, e.what()};
   }
-  parse_device(options.device);  // a wrong device fails before the run is claimed
+  c.device = parse_device(options.device);  // a wrong device fails before the run is claimed
   auto store = open_store(options);
   c.config_text = to_yaml(c.config);
   if (auto outcome = claim(c, store)) return *outcome;
