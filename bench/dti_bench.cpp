@@ -21,6 +21,7 @@
 #include "core/greedy.h"
 #include "core/model.h"
 #include "core/occlusion.h"
+#include "core/precision.h"
 #include "core/runtime.h"
 #include "experiments/paper_model_options.h"
 
@@ -42,6 +43,12 @@ const Setting kSettings[] = {
 at::Device bench_device() {
   const char* env = std::getenv("DTI_BENCH_DEVICE");
   return at::Device(env != nullptr && *env != '\0' ? env : "cpu");
+}
+
+// training.precision of the step benchmark (fp32 unless DTI_BENCH_PRECISION says tf32 / bf16).
+dti::core::Precision bench_precision() {
+  const char* env = std::getenv("DTI_BENCH_PRECISION");
+  return dti::core::parse_precision(env != nullptr && *env != '\0' ? env : "fp32");
 }
 
 double peak_rss_mb() {
@@ -123,15 +130,21 @@ void BM_TrainStep(benchmark::State& state) {
   dti::core::Adam adam(params, {{lr, 0.0}, {lr, 1e-6}});
   auto o = model.options();
   auto x = at::rand({s.batch, o.channels, o.image_size[0], o.image_size[1]}, dev);
+  const auto precision = bench_precision();
+  dti::core::apply_matmul_precision(precision);
   for (auto _ : state) {
     adam.zero_grad();
-    auto out = model.forward_train(x);
+    auto out = [&] {
+      dti::core::AutocastScope autocast(precision, dev);
+      return model.forward_train(x);
+    }();
     out.loss.backward();
     adam.step();
     benchmark::DoNotOptimize(out.loss.item<float>());
   }
   finish(state, s.batch);
-  state.SetLabel(std::string(s.name) + (active ? "/active" : "/initial"));
+  state.SetLabel(std::string(s.name) + (active ? "/active" : "/initial") + "/" +
+                 dti::core::precision_name(precision));
 }
 
 BENCHMARK(BM_Compose)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();

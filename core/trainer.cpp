@@ -80,6 +80,7 @@ double peak_rss_mb() {
 Trainer::Trainer(DtiSprites& model, TrainerOptions options, uint64_t seed)
     : model_(model), options_(std::move(options)), rng_(seed) {
   options_.validate();
+  apply_matmul_precision(options_.precision);
   DTI_CHECK(model.num_backgrounds() <= 1 || !model.options().reassign_cluster,
             "reassignment of several backgrounds (n_backgrounds = ", model.num_backgrounds(),
             ") is not implemented; set reassign_cluster: false");
@@ -94,8 +95,9 @@ Trainer::Trainer(DtiSprites& model, TrainerOptions options, uint64_t seed)
   adam_ = std::make_unique<Adam>(
       params, std::vector<AdamGroup>{{options_.lr, options_.sprite_weight_decay},
                                      {options_.lr, options_.network_weight_decay}});
-  usage_sum_ = at::zeros({model.num_layers(), model.num_sprites()}, at::kDouble);
-  report_usage_ = at::zeros({model.num_sprites()}, at::kDouble);
+  const auto on_device = at::TensorOptions().dtype(at::kDouble).device(model.device());
+  usage_sum_ = at::zeros({model.num_layers(), model.num_sprites()}, on_device);
+  report_usage_ = at::zeros({model.num_sprites()}, on_device);
 }
 
 double Trainer::scheduled_lr(size_t group, int64_t completed_epochs) const {
@@ -116,42 +118,64 @@ void Trainer::set_checkpoint(const std::string& path, std::map<std::string, std:
 
 void Trainer::step_once(const at::Tensor& images) {
   adam_->zero_grad();
-  auto out = model_.forward_train(images);
-  const double loss = out.loss.item<double>();
-  if (!std::isfinite(loss)) {
-    std::string last =
-        checkpoint_path_.empty() || last_checkpoint_iteration_ < 0
-            ? "none written yet"
-            : checkpoint_path_ + " (iteration " + std::to_string(last_checkpoint_iteration_) + ")";
-    throw Error("training stopped at iteration " + std::to_string(iteration_ + 1) + " (epoch " +
-                std::to_string(epoch_) + "): the loss is " +
-                (std::isnan(loss) ? "NaN" : "infinite") + "; last good checkpoint: " + last +
-                ". Lower the learning rate or check the data.");
-  }
+  auto out = [&] {
+    AutocastScope autocast(options_.precision, model_.device());
+    return model_.forward_train(images);
+  }();
   out.loss.backward();
   adam_->step();
-  // Selection shares of this batch per layer and sprite (the reference's proportions).
+  if (step_cb_) step_cb_(out.loss.detach(), out.selection);
+  pending_losses_.push_back(out.loss.detach());
+  // Selection shares of this batch per layer and sprite (the reference's proportions), summed
+  // on the device; shares of 0/1 values are exact, so CPU and CUDA sums agree bit for bit.
   const int64_t K = model_.num_sprites();
-  auto shares = at::one_hot(out.selection.to(at::kCPU), K).to(at::kDouble).mean(1);  // [L,K]
+  auto shares = at::one_hot(out.selection, K).to(at::kDouble).mean(1);  // [L,K]
   usage_sum_ += shares;
   usage_count_ += 1;
   report_usage_ += shares.mean(0);
-  report_loss_ += loss;
-  report_count_ += 1;
   report_images_ += images.size(0);
-  epoch_loss_ += loss;
-  epoch_loss_count_ += 1;
+}
+
+void Trainer::flush_losses() {
+  if (pending_losses_.empty()) return;
+  const int64_t first = iteration_ - static_cast<int64_t>(pending_losses_.size()) + 1;
+  auto values = at::stack(pending_losses_).to(at::kCPU).to(at::kDouble).contiguous();
+  pending_losses_.clear();
+  const double* v = values.data_ptr<double>();
+  for (int64_t i = 0; i < values.numel(); ++i) {
+    if (!std::isfinite(v[i])) {
+      // Found at most one report interval late; no checkpoint has been written since.
+      std::string last = checkpoint_path_.empty() || last_checkpoint_iteration_ < 0
+                             ? "none written yet"
+                             : checkpoint_path_ + " (iteration " +
+                                   std::to_string(last_checkpoint_iteration_) + ")";
+      throw Error("training stopped: the loss is " +
+                  std::string(std::isnan(v[i]) ? "NaN" : "infinite") + " at iteration " +
+                  std::to_string(first + i) + " (noticed at iteration " +
+                  std::to_string(iteration_) + "); last good checkpoint: " + last +
+                  ". Lower the learning rate or check the data.");
+    }
+    // Summed one value at a time, in order, exactly as a per-step host sum would.
+    report_loss_ += v[i];
+    report_count_ += 1;
+    epoch_loss_ += v[i];
+    epoch_loss_count_ += 1;
+  }
 }
 
 void Trainer::check_clusters() {
   if (usage_count_ == 0) return;
-  auto proportions = usage_sum_ / static_cast<double>(usage_count_);  // [L,K]
+  auto proportions = (usage_sum_ / static_cast<double>(usage_count_)).to(at::kCPU);  // [L,K]
   usage_sum_.zero_();
   usage_count_ = 0;
   const int64_t L = model_.num_layers();
   // Several layers: the proportions of one random layer (reference check_cluster).
   int64_t layer = 0;
-  if (L > 1) layer = std::uniform_int_distribution<int64_t>(0, L - 1)(rng_);
+  if (L > 1) {
+    layer = layer_draw_ ? layer_draw_(L) : std::uniform_int_distribution<int64_t>(0, L - 1)(rng_);
+    DTI_CHECK(layer >= 0 && layer < L, "reassignment layer draw gave ", layer, "; expected 0..",
+              L - 1);
+  }
   if (!model_.options().reassign_cluster || model_.sprites_frozen()) return;
   auto row = proportions[layer].contiguous();
   std::vector<double> props(row.data_ptr<double>(), row.data_ptr<double>() + row.numel());
@@ -178,6 +202,7 @@ void Trainer::check_clusters() {
 }
 
 void Trainer::report(int64_t total_iterations, double elapsed) {
+  flush_losses();
   if (!progress_cb_ || report_count_ == 0) return;
   TrainProgress p;
   p.iteration = iteration_;
@@ -192,7 +217,7 @@ void Trainer::report(int64_t total_iterations, double elapsed) {
                        ? static_cast<double>(total_iterations - iteration_) / iterations_per_second
                        : 0;
   p.lr = {adam_->lr(0), adam_->lr(1)};
-  auto usage = report_usage_ / static_cast<double>(report_count_);
+  auto usage = (report_usage_ / static_cast<double>(report_count_)).to(at::kCPU).contiguous();
   p.sprite_usage.assign(usage.data_ptr<double>(), usage.data_ptr<double>() + usage.numel());
   progress_cb_(p);
   report_usage_.zero_();
@@ -221,6 +246,7 @@ TrainResult Trainer::train(BatchSource& source) {
     images += batch.size(0);
     ++iteration_;
     if (++batch_ == per_epoch) {
+      flush_losses();
       ++epoch_;
       batch_ = 0;
       last_epoch_loss_ = epoch_loss_ / static_cast<double>(std::max<int64_t>(epoch_loss_count_, 1));
@@ -262,7 +288,8 @@ TrainResult Trainer::train(BatchSource& source) {
   return result;
 }
 
-void Trainer::save(const std::string& path) const {
+void Trainer::save(const std::string& path) {
+  flush_losses();
   Checkpoint ck;
   ck.metadata = checkpoint_metadata_;
   ck.metadata["kind"] = kCheckpointKind;
@@ -301,7 +328,7 @@ void Trainer::resume(const std::string& path) {
   }
   adam_->load_state_tensors(adam_state);
   model_.generator().set_state(ck.tensor("rng.model"));
-  usage_sum_ = ck.tensor("trainer.usage_sum").clone();
+  usage_sum_ = ck.tensor("trainer.usage_sum").clone().to(usage_sum_.device());
   iteration_ = std::stoll(ck.meta("iteration"));
   epoch_ = std::stoll(ck.meta("epoch"));
   batch_ = std::stoll(ck.meta("batch"));

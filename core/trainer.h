@@ -16,6 +16,7 @@
 #include "core/adam.h"
 #include "core/checkpoint.h"
 #include "core/model.h"
+#include "core/precision.h"
 
 namespace dti::core {
 
@@ -64,6 +65,8 @@ struct TrainerOptions {
   EncoderUpdate encoder_update = EncoderUpdate::kReference;
   /// Adam moments of reassigned sprites' predictors (training.reassign_moments).
   ReassignMoments reassign_moments = ReassignMoments::kAlias;
+  /// Arithmetic of the training step (training.precision; fp32 is the paper's).
+  Precision precision = Precision::kFp32;
   /// Throws dti::Error naming the field and the valid range.
   void validate() const;
 };
@@ -127,6 +130,17 @@ class Trainer {
   void on_reassignment(std::function<void(const ReassignmentEvent&)> callback) {
     reassign_cb_ = std::move(callback);
   }
+  /// Called right after every optimiser step with the batch's loss (scalar tensor, on the
+  /// model's device) and selection [L,B]: the parity replay's view of each step
+  /// (experiments/parity/TRAJECTORY.md).
+  void on_step(std::function<void(const at::Tensor& loss, const at::Tensor& selection)> callback) {
+    step_cb_ = std::move(callback);
+  }
+  /// Replaces the draw of the layer whose proportions a reassignment check uses (default: the
+  /// trainer's seeded generator), so that a replay can feed the authors' recorded draws.
+  void set_layer_draw(std::function<int64_t(int64_t num_layers)> draw) {
+    layer_draw_ = std::move(draw);
+  }
   /// Writes checkpoints to `path` (every checkpoint_interval iterations and at the end);
   /// `metadata` is stored with them (configuration, versions).
   void set_checkpoint(const std::string& path, std::map<std::string, std::string> metadata = {});
@@ -142,11 +156,12 @@ class Trainer {
   Adam& optimizer() { return *adam_; }
   /// Learning rate of group g during epoch `completed_epochs` (closed form of the schedule).
   double scheduled_lr(size_t group, int64_t completed_epochs) const;
-  /// Writes a checkpoint now.
-  void save(const std::string& path) const;
+  /// Writes a checkpoint now (after reading the losses still pending on the device).
+  void save(const std::string& path);
 
  private:
   void step_once(const at::Tensor& images);
+  void flush_losses();
   void check_clusters();
   void report(int64_t total_iterations, double elapsed_since_report);
 
@@ -157,6 +172,8 @@ class Trainer {
   std::mt19937_64 rng_;
   std::function<void(const TrainProgress&)> progress_cb_;
   std::function<void(const ReassignmentEvent&)> reassign_cb_;
+  std::function<void(const at::Tensor&, const at::Tensor&)> step_cb_;
+  std::function<int64_t(int64_t)> layer_draw_;
   std::string checkpoint_path_;
   std::map<std::string, std::string> checkpoint_metadata_;
 
@@ -165,6 +182,10 @@ class Trainer {
   at::Tensor usage_sum_;  // [L,K] sum of per-iteration selection shares since the last check
   int64_t usage_count_ = 0;
   at::Tensor report_usage_;  // [K] since the last report
+  // Each step's loss, still on the model's device: reading a CUDA scalar synchronises host and
+  // device, so the values are read together at reports, epoch ends and checkpoints (and checked
+  // for NaN there, before any checkpoint is written).
+  std::vector<at::Tensor> pending_losses_;
   double report_loss_ = 0;
   int64_t report_count_ = 0, report_images_ = 0;
   double epoch_loss_ = 0;

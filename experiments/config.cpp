@@ -98,6 +98,8 @@ std::string to_yaml(const RunConfig& config) {
   std::vector<std::string> open;  // sections currently open
   for (const auto& f : config_internal::fields()) {
     if (!f.write) continue;
+    const auto text = f.write(config);
+    if (text.empty()) continue;  // an option at its default that is written only when set
     const auto parts = split(f.info.key, '.');
     size_t common = 0;
     while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common])
@@ -107,8 +109,7 @@ std::string to_yaml(const RunConfig& config) {
       out << std::string(2 * i, ' ') << parts[i] << ":\n";
       open.push_back(parts[i]);
     }
-    out << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": " << f.write(config)
-        << "\n";
+    out << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": " << text << "\n";
   }
   return out.str();
 }

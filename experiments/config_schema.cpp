@@ -52,6 +52,18 @@ Codec enum_codec(Get get, std::vector<std::string> names) {
             return format_string(names.at(static_cast<size_t>(get(c))));
           }};
 }
+// An option added after runs were stored: written (and so hashed) only when it differs from the
+// default, so that the configurations of runs stored before it existed keep their hash and
+// their finished runs are still found.
+template <typename Get>
+Codec enum_codec_unless_default(Get get, std::vector<std::string> names) {
+  auto codec = enum_codec(get, names);
+  codec.write = [get, names](const RunConfig& c) {
+    const auto index = static_cast<size_t>(get(c));
+    return index == 0 ? std::string() : format_string(names.at(index));
+  };
+  return codec;
+}
 template <typename Get>
 Codec milestones_codec(Get get, int64_t lo, bool none_ok) {
   return {[get, lo, none_ok](const Value& v, RunConfig& c) {
@@ -112,6 +124,8 @@ Codec dataset_name_codec() {
 const std::vector<std::string> kEncoderUpdateNames = {"reference", "deduplicated"};
 // Names of core::ReassignMoments, in enum order (core::parse_reassign_moments() reads the same).
 const std::vector<std::string> kReassignMomentsNames = {"alias", "copy"};
+// Names of core::Precision, in enum order (core::parse_precision() reads the same).
+const std::vector<std::string> kPrecisionNames = {"fp32", "tf32", "bf16"};
 
 // ---------------------------------------------------------------------------------------------
 // Kinds of keys.
@@ -282,6 +296,10 @@ const std::vector<Field>& fields() {
            "alias (a reassigned sprite's predictors share their source's Adam moments, as the "
            "authors' code) or copy (copied once)",
            "copy", enum_codec(DTI_FIELD(training.reassign_moments), kReassignMomentsNames)),
+      ours("training.precision",
+           "fp32 (the paper's), tf32 (CUDA tensor cores for matmuls and convolutions) or bf16 "
+           "(bfloat16 autocast of the training forward pass)",
+           "tf32", enum_codec_unless_default(DTI_FIELD(training.precision), kPrecisionNames)),
       ignored("training.eval_with_bkg",
               "reference evaluation switch (ignored: dataset.eval decides)", "True"),
       ignored("training.eval_semantic",
