@@ -10,7 +10,9 @@
 #   4. runs dti_bench on the GPU (DTI_BENCH_DEVICE=cuda) into OUTDIR/bench.json,
 #   5. trains `runexp train --config tetrominoes --device cuda` for about TRAIN_SECONDS (default 120)
 #      on generated Tetrominoes (training.max_iterations from the benchmark's speed) and evaluates,
-#   6. writes OUTDIR/summary.json and OUTDIR/summary.md (rewritten after each step, so that a run cut
+#   6. compares (ci/gpu/compare.py): the authors' training step from .ref/ (prepare.sh --ref) beside
+#      ours, training.precision fp32/tf32/bf16, and five seeds at once against one (compare.md),
+#   7. writes OUTDIR/summary.json and OUTDIR/summary.md (rewritten after each step, so that a run cut
 #      short still leaves what it did), beside build.log, ctest.log, bench.log and train.log.
 # Without a GPU (no nvidia-smi, or torch sees no CUDA device) the same steps run on the CPU with
 # the CUDA tests skipped and a short benchmark; that is how it is tested on a build machine.
@@ -18,7 +20,8 @@
 # labels unit and golden), DTI_GPU_BENCH_FILTER (a --benchmark_filter regex; default every
 # benchmark on a GPU, BM_TrainStep/0/ (Tetrominoes training) on a CPU),
 # PYTHON (default python3), DTI_TORCH_PREFIX (TorchConfig's prefix, default from PYTHON's torch),
-# DTI_GPU_DEVICE=cuda|cpu (default: cuda when available), DEBS, DEPS, BUILD_DIR (default build-gpu).
+# DTI_GPU_DEVICE=cuda|cpu (default: cuda when available), DEBS, DEPS, BUILD_DIR (default build-gpu),
+# DTI_GPU_COMPARE=0 (skips step 6), DTI_REF (the authors' code and ref_perf.py, default .ref).
 # Exit status: 0 when every step that ran succeeded, 1 otherwise (summary.json says which).
 set -uo pipefail
 usage() { sed -n '2p' "$0" | sed 's/^# //' >&2; exit 2; }
@@ -218,6 +221,20 @@ train() {
   return $rc
 }
 [ "$TRAIN_SECONDS" = 0 ] || step train train
+
+# ---- 6. side by side: the authors' training step, precision options, five seeds at once
+compare() {
+  local quick=()
+  [ "$DEVICE" = cuda ] || quick=(--quick)  # on a build machine: checks the script, tiny sizes
+  (cd "$WORK" && with_libs timeout --kill-after=30 900 "$PYTHON" "$ROOT/ci/gpu/compare.py" \
+    --runexp "$ROOT/$BUILD_DIR/experiments/runexp" --bench "$ROOT/$BUILD_DIR/bench/dti_bench" \
+    --work "$WORK" --out "$OUT" --device "$DEVICE" --ref "${DTI_REF:-$ROOT/.ref}" "${quick[@]}") \
+    >"$OUT/compare.log" 2>&1
+  local rc=$?
+  tail -30 "$OUT/compare.log" >&2
+  return $rc
+}
+[ "${DTI_GPU_COMPARE:-1}" = 0 ] || step compare compare
 
 record total_seconds "$(($(date +%s) - T0))"
 summarize
