@@ -1,0 +1,87 @@
+// Trajectory parity (issue 14): a trajectory of the authors' code, recorded by
+// experiments/parity/record_trajectory.py into tests/golden/parity_tetrominoes.h5, replayed in our
+// model and trainer from the same state with the same batches and random draws. No reference
+// code is needed here. tests/golden/README.md says how the file was made.
+
+#include <gtest/gtest.h>
+#include <torch/version.h>
+
+#include "experiments/parity/replay.h"
+#include "tests/support/expect_error.h"
+#include "tests/support/golden_h5.h"
+
+namespace dti::parity {
+namespace {
+
+const Trajectory& recorded() {
+  static const Trajectory t = read_trajectory(test::golden_path("parity_tetrominoes.h5"));
+  return t;
+}
+
+// Our configs: the shipped ones (as runexp finds them).
+ReplayOptions options() { return ReplayOptions{}; }
+
+// The bounds were measured with Debian's LibTorch 1.13. Replayed with PyPI's LibTorch 2.11 on the
+// CPU, an encoder BatchNorm bias parts beyond them at step 2 (its other CPU kernels round
+// differently); how far, and whether selections then differ, is not measured yet
+// (reports/results/parity.md), so the agreement checks run on 1.x only.
+bool bounds_measured_for_this_libtorch() { return TORCH_VERSION_MAJOR < 2; }
+
+// Over the whole recorded trajectory (frozen sprites, then free sprites with a reassignment
+// check): the same noise, the same selection of every image at every step, the same
+// reassignment, losses and every tensor equal up to float32 rounding accumulated over the steps.
+TEST(ParityReplay, RecordedTetrominoesTrajectoryAgrees) {
+  if (!bounds_measured_for_this_libtorch()) GTEST_SKIP() << "bounds measured on LibTorch 1.13";
+  const auto& t = recorded();
+  ASSERT_GE(t.steps, 40);
+  ASSERT_LT(t.steps_per_epoch, t.steps) << "the trajectory must reach the free-sprite stage";
+  // Bounds about 4x the measured differences (loss 2.4e-5, BatchNorm tensors 2.0e-2, others
+  // 1.3e-3; reports/results/parity.md).
+  auto o = options();
+  o.tolerance = 5e-3;
+  const auto r = replay(t, o);
+  ASSERT_EQ(r.steps.size(), static_cast<size_t>(t.steps));
+  EXPECT_EQ(r.first_divergence, -1)
+      << "first divergence at step " << r.first_divergence << ": " << r.divergence;
+  EXPECT_EQ(r.max_noise_abs, 0.0);
+  EXPECT_EQ(r.selection_steps_differing, 0);
+  EXPECT_LT(r.max_loss_rel, 1e-4);
+  // BatchNorm weights and biases: near-zero gradients make Adam's normalised step amplify float32
+  // rounding; the authors' code on 1 and 2 threads differs there by as much (parity.md).
+  EXPECT_LT(r.max_other_rel, 5e-3);
+  EXPECT_LT(r.max_norm_rel, 5e-2) << "worst tensor " << r.tensors.front().name;
+  EXPECT_GE(r.checks, 1);
+}
+
+// The comparison can fail: a recorded loss off by 1% at step 3 is reported there, as the loss.
+TEST(ParityReplay, ReportsATamperedLossAtItsStep) {
+  if (!bounds_measured_for_this_libtorch()) GTEST_SKIP() << "bounds measured on LibTorch 1.13";
+  Trajectory t = recorded();
+  t.loss = t.loss.clone();
+  t.loss[2] *= 1.01;
+  auto o = options();
+  o.max_steps = 4;
+  const auto r = replay(t, o);
+  EXPECT_EQ(r.first_divergence, 3);
+  EXPECT_NE(r.divergence.find("loss"), std::string::npos) << r.divergence;
+}
+
+// A different initial sprite appearance changes the very first step's loss and parameters.
+TEST(ParityReplay, ReportsADifferentInitialStateAtStepOne) {
+  Trajectory t = recorded();
+  auto& appearance = t.tensors.at("model.sprites.appearance");
+  appearance.init = appearance.init.clone() * 0.5;
+  auto o = options();
+  o.max_steps = 2;
+  const auto r = replay(t, o);
+  EXPECT_EQ(r.first_divergence, 1) << r.divergence;
+}
+
+TEST(ParityReplay, MissingFileNamesTheRecorder) {
+  EXPECT_ERROR_CONTAINS(read_trajectory("/nonexistent/trajectory.h5"),
+                        "/nonexistent/trajectory.h5");
+  EXPECT_ERROR_CONTAINS(read_trajectory("/nonexistent/trajectory.h5"), "record_trajectory.py");
+}
+
+}  // namespace
+}  // namespace dti::parity
