@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "datasets/catalogue.h"
 #include "datasets/dataset_file.h"
+#include "datasets/export_authors.h"
 #include "datasets/inspect.h"
 #include "datasets/progress.h"
 
@@ -38,6 +39,7 @@ std::string usage_text() {
          "\n"
          "          --input PATH... --out FILE [--limit N]\n"
          "  inspect FILE [--png GRID.png]\n"
+         "  export --format authors-png --input FILE --out DIR [--limit N] [--name FOLDER]\n"
          "Run 'runexp data <command> --help' for the options of one command.\n";
 }
 
@@ -208,6 +210,50 @@ int run_inspect(const std::vector<std::string>& args) {
   return report.problems.empty() ? 0 : 1;
 }
 
+// `data export --format authors-png`: the folders the authors' multi-object loader reads
+// (datasets/export_authors.h), for training their code on our data.
+int run_export(const std::vector<std::string>& args) {
+  const std::string usage =
+      "usage: runexp data export --format authors-png --input FILE --out DIR [--limit N] "
+      "[--name FOLDER]\nWrites DIR/FOLDER/{images,masks,sem_masks}/<i>.png for images 0..N-1 "
+      "(lossless; labels as 8-bit values), the layout of the authors' src/dataset/"
+      "multi_object.py.\n";
+  po::options_description options("options");
+  std::string format, input, out, name;
+  int64_t limit = 0;
+  options.add_options()("help,h", "show this help")("format", po::value(&format),
+                                                    "output layout: authors-png")(
+      "input,i", po::value(&input), "dataset file (.h5) with instance and semantic masks")(
+      "out,o", po::value(&out), "folder that receives FOLDER/ (the authors' datasets folder)")(
+      "name", po::value(&name),
+      "FOLDER (default: the authors' dataset name, e.g. tetrominoes, dsprites_gray)")(
+      "limit", po::value(&limit)->default_value(0), "first N images only (0 = all)")(
+      "quiet,q", "no progress output");
+  po::variables_map vm;
+  if (!parse(args, options, po::positional_options_description(), vm, usage)) return 0;
+  if (format != "authors-png") {
+    throw UsageError("export: --format must be authors-png, got '" + format + "'\n" + usage);
+  }
+  if (input.empty()) throw UsageError("export: --input FILE is required\n" + usage);
+  if (out.empty()) throw UsageError("export: --out DIR is required\n" + usage);
+  if (limit < 0) throw UsageError("export: --limit must be >= 0, got " + std::to_string(limit));
+  AuthorsExportOptions o;
+  o.input = input;
+  o.out_root = out;
+  o.folder = name;
+  o.limit = limit;
+  o.show_progress = vm.count("quiet") == 0;
+  const auto start = std::chrono::steady_clock::now();
+  InterruptGuard guard;
+  const AuthorsExportSummary summary = export_authors_png(o);
+  std::ostringstream line;
+  line.precision(1);
+  line << std::fixed << "wrote " << summary.folder << ": " << with_commas(summary.images)
+       << " images with masks and sem_masks in " << seconds_since(start) << " s\n";
+  std::cout << line.str();
+  return 0;
+}
+
 }  // namespace
 
 int data_main(int argc, char** argv) {
@@ -223,8 +269,9 @@ int data_main(int argc, char** argv) {
     if (command == "generate") return run_generate(args);
     if (command == "convert") return run_convert(args);
     if (command == "inspect") return run_inspect(args);
-    throw UsageError("unknown command '" + command + "'; valid: generate, convert, inspect\n" +
-                     usage_text());
+    if (command == "export") return run_export(args);
+    throw UsageError("unknown command '" + command +
+                     "'; valid: generate, convert, inspect, export\n" + usage_text());
   } catch (const UsageError& e) {
     std::cerr << "runexp data: " << e.what() << (std::string(e.what()).back() == '\n' ? "" : "\n");
     return 2;

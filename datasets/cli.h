@@ -6,6 +6,7 @@
 //   data convert tetrominoes|multi_dsprites|clevr6|svhn|gtsrb8|weizmann_horse|folder
 //                --input PATH... --out FILE [--limit N] [--labels CSV] [--size N]
 //   data inspect FILE [--png GRID.png]
+//   data export --format authors-png --input FILE --out DIR [--limit N] [--name FOLDER]
 //
 // Exit status: 0 success, 1 bad input file or failed work (message on stderr), 2 usage error
 // (message and the valid choices on stderr), 130 interrupted (SIGINT/SIGTERM; no output left).
