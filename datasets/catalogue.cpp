@@ -210,14 +210,19 @@ std::string make_command(const std::string& name, const std::string& path, int64
            ", or runexp data convert " + join(converter_names(), "|") + " --input PATH..." + out +
            " (see runexp data --help)";
   }
-  const std::string convert_command =
-      e->convert ? "runexp data convert " + e->name + " --input " + e->convert_input + out : "";
-  if (!e->generated()) return convert_command;
+  const std::string convert = convert_command(e->name, path);
+  if (!e->generated()) return convert;
   const int64_t n = count > 0 ? count : e->default_images;
   std::string command =
       "runexp data generate " + e->name + " --n " + std::to_string(n) + " --seed 0" + out;
-  if (e->convert) command += " (or from DeepMind's file: " + convert_command + ")";
+  if (e->convert) command += " (or from DeepMind's file: " + convert + ")";
   return command;
+}
+
+std::string convert_command(const std::string& name, const std::string& path) {
+  const DatasetEntry* e = find_dataset(name);
+  if (e == nullptr || e->convert == nullptr) return "";
+  return "runexp data convert " + e->name + " --input " + e->convert_input + " --out " + path;
 }
 
 std::string converter_usage() {

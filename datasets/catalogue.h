@@ -72,6 +72,10 @@ ConvertSummary convert(const std::string& name, const ConvertOptions& options);
 /// unknown name.
 std::string make_command(const std::string& name, const std::string& path, int64_t count = 0);
 
+/// `runexp data convert <name> --input <expected download> --out <path>` for a dataset with a
+/// converter of its original download; "" for one without (e.g. multi_dsprites2).
+std::string convert_command(const std::string& name, const std::string& path);
+
 /// The `runexp data convert` usage lines, one per converter, from the catalogue.
 std::string converter_usage();
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "datasets/data_origin.h"
 #include "datasets/image_io.h"
 #include "datasets/progress.h"
 
@@ -43,6 +44,7 @@ InspectReport inspect_dataset(const DatasetReader& reader, bool show_progress) {
   InspectReport report;
   const DatasetInfo& info = reader.info();
   report.info = info;
+  report.path = reader.path();
   if (info.has_labels) report.label_counts.assign(static_cast<size_t>(info.num_classes), 0);
   if (info.has_semantic_masks)
     report.class_pixels.assign(static_cast<size_t>(info.num_classes + 1), 0);
@@ -149,6 +151,8 @@ std::string format_report(const InspectReport& r) {
     out << "\n";
   }
   out << "provenance:     " << info.provenance << "\n";
+  const DataOrigin origin = data_origin(info, r.path);
+  if (!origin.note.empty()) out << "origin:         " << origin.note << "\n";
   out << "check:          every image"
       << (info.has_instance_masks || info.has_semantic_masks ? " and mask" : "")
       << (info.format_version >= 2

@@ -13,6 +13,7 @@ namespace dti::datasets {
 /// What inspect_dataset() found.
 struct InspectReport {
   DatasetInfo info;                       ///< Attributes and shape.
+  std::string path;                       ///< The file inspected.
   std::vector<int64_t> label_counts;      ///< Images per label 0..C-1 (empty without labels).
   int64_t unlabelled = 0;                 ///< Images with label -1.
   std::vector<int64_t> object_histogram;  ///< Images with 0, 1, ... distinct instance ids.

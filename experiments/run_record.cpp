@@ -94,7 +94,8 @@ std::string record_text(const FolderRecord& r) {
       << r.started_at << YAML::Key << "ended_at" << YAML::Value << r.ended_at << YAML::Key
       << "attempts" << YAML::Value << r.attempts << YAML::Key << "error" << YAML::Value << r.error
       << YAML::Key << "slurm_task" << YAML::Value << r.slurm_task << YAML::Key << "log"
-      << YAML::Value << r.log_path;
+      << YAML::Value << r.log_path << YAML::Key << "data_kind" << YAML::Value << r.data.kind
+      << YAML::Key << "data_note" << YAML::Value << r.data.note;
   emit_optional(out, "final_loss", r.outcome.final_loss);
   emit_optional(out, "iterations", r.outcome.iterations);
   emit_optional(out, "images_per_second", r.outcome.images_per_second);
@@ -119,6 +120,7 @@ FolderRecord parse_record(const YAML::Node& n) {
   FolderRecord r;
   r.status = get<std::string>(n, "status", "");
   r.spec = read_spec(n);
+  r.data = {get<std::string>(n, "data_kind", ""), get<std::string>(n, "data_note", "")};
   r.host = get<std::string>(n, "host", "");
   r.started_at = get<std::string>(n, "started_at", "");
   r.ended_at = get<std::string>(n, "ended_at", "");
@@ -168,6 +170,7 @@ FolderRecord export_run(const reports::Store& store, const reports::RunRecord& r
   r.ended_at = run.ended_at.empty() ? utc_now() : run.ended_at;
   r.error = run.error;
   r.outcome = run.outcome;
+  r.data = run.data;
   r.metrics = store.metrics(run.id);
   r.artifacts = store.artifacts(run.id);
   r.slurm_task = slurm_task();
@@ -397,6 +400,7 @@ CollectSummary collect_records(reports::Store& store, const std::string& out_dir
         log << "collect: " << a.path << " (" << a.kind << ") is gone; not recorded" << std::endl;
       }
     }
+    store.set_data_source(id, record->data);
     if (unfinished) store.finish_run(id, record->outcome);
     log << "collect: " << spec.experiment << "/" << spec.cell << " seed " << spec.seed << ": "
         << record->status << " (" << dir << ")" << std::endl;

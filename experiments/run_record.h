@@ -50,6 +50,7 @@ struct FolderRecord {
   std::string slurm_task;                     ///< "<array job>_<task>" or "".
   std::string log_path;                       ///< The task's log.
   reports::RunOutcome outcome;                ///< Final loss, iterations, throughput, memory.
+  reports::DataSource data;                   ///< Generated or converted data (and its note).
   std::vector<reports::MetricPoint> metrics;  ///< Final values and curves.
   std::vector<reports::Artifact> artifacts;   ///< Images and checkpoint (kind, path, label, iter).
 };

@@ -152,6 +152,9 @@ void show_run(const reports::Store& store, int64_t run_id, const RunnerOptions& 
   out << "  started " << run.started_at << ", ended " << (run.ended_at.empty() ? "–" : run.ended_at)
       << ", " << run.attempts << " attempt(s), device " << run.spec.device << ", code "
       << run.spec.code_version << ", LibTorch " << run.spec.libtorch_version << "\n";
+  if (!run.data.kind.empty())
+    out << "  data: " << run.data.kind << (run.data.note.empty() ? "" : ": " + run.data.note)
+        << "\n";
   if (run.outcome.iterations) out << "  iterations " << *run.outcome.iterations;
   if (run.outcome.images_per_second)
     out << ", " << std::setprecision(4) << *run.outcome.images_per_second << " images/s";

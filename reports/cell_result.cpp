@@ -45,6 +45,20 @@ std::map<int64_t, RunRecord> latest_finished_per_seed(const std::vector<RunRecor
   return latest;
 }
 
+// The data note of the kept runs: the note of the generated ones (the first when they differ,
+// e.g. by file path), counted when only some of them trained on generated data.
+std::string kept_data_note(const std::vector<const RunRecord*>& kept) {
+  std::string note;
+  size_t generated = 0;
+  for (const RunRecord* run : kept) {
+    if (run->data.note.empty()) continue;
+    if (note.empty()) note = run->data.note;
+    ++generated;
+  }
+  if (generated == 0 || generated == kept.size()) return note;
+  return std::to_string(generated) + " of " + std::to_string(kept.size()) + " runs: " + note;
+}
+
 }  // namespace
 
 CellResult missing_cell(const std::string& reason) {
@@ -102,12 +116,15 @@ CellResult collect_cell(const Store& store, const CellRef& ref, const CellOption
   result.mean = stats.mean * options.scale;
   if (stats.std_dev) result.std_dev = *stats.std_dev * options.scale;
   result.rule = aggregate.screen.rule;
+  std::vector<const RunRecord*> kept_runs;
   for (const RunResult& input : inputs) {
     const auto& kept = aggregate.screen.kept_run_ids;
     if (std::find(kept.begin(), kept.end(), input.run_id) == kept.end()) continue;
     result.seeds_used.push_back(seed_of.at(input.run_id));
     result.values.push_back(input.metrics.at(ref.metric) * options.scale);
+    kept_runs.push_back(&latest.at(seed_of.at(input.run_id)));
   }
+  result.data_note = kept_data_note(kept_runs);
   for (const DroppedRun& dropped : aggregate.screen.dropped)
     result.dropped.push_back({std::stoll(dropped.run_id), seed_of.at(dropped.run_id),
                               dropped.final_loss, dropped.robust_z});

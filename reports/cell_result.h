@@ -56,6 +56,9 @@ struct CellResult {
   std::string superseded;
   /// OutlierRule::describe() of the rule applied ("" when no data).
   std::string rule;
+  /// Set when kept runs trained on generated data standing in for the paper's (DataSource::note),
+  /// prefixed by "k of n runs: " when only some did; a footnote of the cell in every rendering.
+  std::string data_note;
   /// Why there is no value, e.g. "no data: run `runexp data convert clevr6 ...`".
   std::string missing_reason;
   /// True when a value is present.

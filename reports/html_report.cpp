@@ -141,8 +141,8 @@ std::string run_folder_link(const Page& page, const Store& store, const RunRecor
 void write_runs_table(Page& page, const Store& store, const std::vector<RunRecord>& runs) {
   page.html
       << "<h2>Runs</h2>\n<div class=\"wide\"><table class=\"runs\">\n<tr><th>run</th><th>cell</th>"
-         "<th>dataset</th><th>variant</th><th>seed</th><th>status</th><th>attempts</th>"
-         "<th>final loss</th><th>iterations</th><th>images/s</th><th>peak MiB</th>"
+         "<th>dataset</th><th>data</th><th>variant</th><th>seed</th><th>status</th>"
+         "<th>attempts</th><th>final loss</th><th>iterations</th><th>images/s</th><th>peak MiB</th>"
          "<th>device</th><th>code</th><th>LibTorch</th><th>host</th><th>started</th>"
          "<th>ended</th><th>config</th><th>folder</th></tr>\n";
   for (const RunRecord& run : runs) {
@@ -151,8 +151,10 @@ void write_runs_table(Page& page, const Store& store, const std::vector<RunRecor
       mib = std::to_string((*run.outcome.peak_memory_bytes + (1 << 19)) >> 20);
     page.html << "<tr><td><a href=\"#run" << run.id << "\">" << run.id << "</a></td><td>"
               << xml_escape(run.spec.cell) << "</td><td>" << xml_escape(run.spec.dataset)
-              << "</td><td>" << xml_escape(run.spec.variant) << "</td><td>" << run.spec.seed
-              << "</td><td" << (run.liveness == Liveness::stale ? " class=\"stale\"" : "") << ">"
+              << "</td><td title=\"" << xml_escape(run.data.note) << "\">"
+              << xml_escape(run.data.kind) << "</td><td>" << xml_escape(run.spec.variant)
+              << "</td><td>" << run.spec.seed << "</td><td"
+              << (run.liveness == Liveness::stale ? " class=\"stale\"" : "") << ">"
               << xml_escape(status_text(run)) << "</td><td>" << run.attempts << "</td><td>"
               << format_number(run.outcome.final_loss) << "</td><td>"
               << (run.outcome.iterations ? std::to_string(*run.outcome.iterations) : "")

@@ -22,7 +22,7 @@ constexpr const char* kRunColumns =
     "r.code_version, r.libtorch_version, r.device, r.host, r.pid, r.attempts, r.started_at, "
     "ifnull(r.ended_at, ''), r.heartbeat_at, "
     "(julianday('now') - julianday(r.heartbeat_at)) * 86400.0, r.status, r.final_loss, "
-    "r.iterations, r.images_per_second, r.peak_memory_bytes, r.error "
+    "r.iterations, r.images_per_second, r.peak_memory_bytes, r.error, r.data_kind, r.data_note "
     "FROM runs r JOIN experiments e ON e.id = r.experiment_id ";
 
 std::string this_host() {
@@ -146,16 +146,29 @@ Store Store::open(const std::string& path, const StoreOptions& options) {
               objects,
               " foreign objects); it was left unchanged: pass a new or existing "
               "results-store path");
+    // A damaged file can look empty (its schema unreadable); check it whole before the switch
+    // to WAL rewrites its header (found by tests/fuzz/store_fuzzer.cpp).
+    std::string check;
+    try {
+      Statement quick_check(*db, "PRAGMA quick_check(1)");
+      check = quick_check.step() ? quick_check.text(0) : "no result";
+    } catch (const Error& e) {
+      check = e.what();
+    }
+    DTI_CHECK(check == "ok", "'", path, "' is a damaged SQLite file (quick_check: ", check,
+              "); it was left unchanged: pass a new or existing results-store path");
   }
-  // WAL lets readers work while one process writes and survives a killed writer; FULL syncs
-  // each commit so a power cut cannot take back a finished run.
+  // FULL syncs each commit so a power cut cannot take back a finished run.
+  db->exec("PRAGMA synchronous = FULL");
+  db->exec("PRAGMA foreign_keys = ON");
+  // Migrate before the switch to WAL: a migration that fails (a damaged schema or version) rolls
+  // back and leaves the file as it was, header included (found by tests/fuzz/store_fuzzer.cpp).
+  if (version < kStoreSchemaVersion) migrate(*db);
+  // WAL lets readers work while one process writes and survives a killed writer.
   const std::string mode =
       db->query_text_retrying("PRAGMA journal_mode = WAL", options.busy_timeout_ms);
   DTI_CHECK(mode == "wal", "results store '", path, "': cannot switch to WAL mode (got '", mode,
             "'); put the store on a local file system");
-  db->exec("PRAGMA synchronous = FULL");
-  db->exec("PRAGMA foreign_keys = ON");
-  if (version < kStoreSchemaVersion) migrate(*db);
   return Store(std::move(db), options);
 }
 
@@ -431,6 +444,7 @@ RunRecord Store::read_run(const Statement& row) const {
   run.outcome.images_per_second = row.optional_real(21);
   run.outcome.peak_memory_bytes = row.optional_int64(22);
   run.error = row.text(23);
+  run.data = {row.text(24), row.text(25)};
   run.liveness = liveness_of(run);
   return run;
 }

@@ -95,6 +95,15 @@ struct RunOutcome {
   std::optional<int64_t> peak_memory_bytes;
 };
 
+/// What a run trained on, as its dataset file's provenance says (datasets/data_origin.h): the
+/// store keeps it so that a table cell computed on generated data says so.
+struct DataSource {
+  /// "generated", "converted", or "" (not recorded: runs of older builds, imported benchmarks).
+  std::string kind;
+  /// "generated data, not the paper's; convert the real file with: ..." ("" for the paper's data).
+  std::string note;
+};
+
 /// One stored run: its spec, where and when it ran, its status and results.
 struct RunRecord {
   /// Row id (stable; cited by tables when a run is dropped).
@@ -125,6 +134,8 @@ struct RunRecord {
   RunOutcome outcome;
   /// Error message given to fail_run() ("" otherwise).
   std::string error;
+  /// The data it trained on (set_data_source()).
+  DataSource data;
 };
 
 /// One metric value: final (no iteration) or along training (at an iteration).
@@ -256,6 +267,8 @@ class Store {
   int64_t record_artifact(int64_t run_id, const std::string& kind, const std::string& path,
                           const std::string& label = "",
                           std::optional<int64_t> iteration = std::nullopt);
+  /// Records what the run trains on, once its dataset file is open (reports/store_data.cpp).
+  void set_data_source(int64_t run_id, const DataSource& data);
   /// Marks a running run finished with its results.
   void finish_run(int64_t run_id, const RunOutcome& outcome);
   /// Marks a running run failed with an error message.

@@ -64,6 +64,12 @@ ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
 UPDATE runs SET heartbeat_at = coalesce(ended_at, started_at);
 CREATE INDEX runs_by_status ON runs (status);
 )sql"},
+      // Version 3: whether a run trained on generated data or on the paper's (converted) files,
+      // so that tables built on generated stand-ins say so. Older runs read as '' (unknown).
+      {3, "run data source (data_kind, data_note)", R"sql(
+ALTER TABLE runs ADD COLUMN data_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN data_note TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return migrations;
 }

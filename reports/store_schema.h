@@ -9,7 +9,7 @@
 namespace dti::reports {
 
 /// Schema version written by this build (the number of migrations).
-constexpr int kStoreSchemaVersion = 2;
+constexpr int kStoreSchemaVersion = 3;
 
 /// PRAGMA application_id marking a dtisprites results store ("DTIS" in ASCII).
 constexpr int kStoreApplicationId = 0x44544953;

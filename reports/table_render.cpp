@@ -79,6 +79,8 @@ void add_measured(Layout& layout, const MeasuredRow& row, bool& any_marked) {
       value.std_dev = result.std_dev;
       value.marked = !result.dropped.empty();
       any_marked = any_marked || value.marked;
+      if (!result.data_note.empty())
+        value.notes.push_back(layout.number(where + ": " + result.data_note));
       used.kind = Entry::Kind::seeds;
       used.used = static_cast<int64_t>(result.seeds_used.size());
       used.dropped = static_cast<int64_t>(result.dropped.size());
@@ -388,7 +390,7 @@ std::string render_csv(const PaperTable& table) {
   std::ostringstream out;
   out << "table,row,kind,dataset,metric,experiment,cell,stored_metric,ours_mean,ours_std,n_used,"
          "seeds_used,seeds_dropped,dropped_run_ids,not_counted,paper_value,paper_std,"
-         "paper_range_low,paper_marked_M,difference,status,reason,rule\n";
+         "paper_range_low,paper_marked_M,difference,status,reason,rule,data_note\n";
   const auto write = [&](const std::vector<std::string>& fields) {
     for (size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
     out << "\n";
@@ -412,7 +414,7 @@ std::string render_csv(const PaperTable& table) {
                                     "",
                                     ""};
       csv_paper_fields(f, peer.cells[c]);
-      for (const char* rest : {"", "paper only", "", ""}) f.push_back(rest);
+      for (const char* rest : {"", "paper only", "", "", ""}) f.push_back(rest);
       write(f);
     }
   }
@@ -444,6 +446,7 @@ std::string render_csv(const PaperTable& table) {
       f.push_back(ours.has_value() ? "ok" : "missing");
       f.push_back(ours.missing_reason);
       f.push_back(ours.rule);
+      f.push_back(ours.data_note);
       write(f);
     }
   }

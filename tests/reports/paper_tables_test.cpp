@@ -138,11 +138,11 @@ TEST(TableRender, Table4Csv) {
   EXPECT_EQ(render_csv(fixed_table4()),
             "table,row,kind,dataset,metric,experiment,cell,stored_metric,ours_mean,ours_std,"
             "n_used,seeds_used,seeds_dropped,dropped_run_ids,not_counted,paper_value,paper_std,"
-            "paper_range_low,paper_marked_M,difference,status,reason,rule\n"
+            "paper_range_low,paper_marked_M,difference,status,reason,rule,data_note\n"
             "table4,classical methods,peer,Weizmann Horse,accuracy,,,,,,,,,,,87.6,,74.9,0,,"
-            "paper only,,\n"
+            "paper only,,,\n"
             "table4,DTI-Sprites,ours,Weizmann Horse,accuracy,table4,weizmann_horse,accuracy,86.43,"
-            "1.234,9,0;1;2;3;5;6;7;8;9,4,42,1 failed,87.9,,,0,-1.47,ok,,R\n");
+            "1.234,9,0;1;2;3;5;6;7;8;9,4,42,1 failed,87.9,,,0,-1.47,ok,,R,\n");
 }
 
 TEST(TableRender, MissingCellsSayWhyAndShareOneNote) {

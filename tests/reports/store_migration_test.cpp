@@ -68,6 +68,8 @@ TEST(StoreMigration, Version1FileIsMigratedWithItsData) {
   EXPECT_DOUBLE_EQ(store.final_metrics(1).at("ari_fg"), 0.996);
   EXPECT_EQ(store.metric_curve(1, "loss").size(), 2u);
   EXPECT_EQ(store.artifacts(1).at(0).path, "/results/sprites.png");
+  EXPECT_EQ(finished.data.kind, "");  // version 3: the data source of older runs is unknown
+  EXPECT_EQ(finished.data.note, "");
 
   // A run the old build left running long ago has no pid: its old heartbeat makes it stale.
   const RunRecord interrupted = store.run(2);
