@@ -10,8 +10,10 @@ packages=(
   libmatio-dev libstb-dev                    # SVHN .mat files; PNG/JPEG/PPM images
   libsqlite3-dev libyaml-cpp-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  clang                                      # ci/fuzz.sh: libFuzzer harnesses with ASan+UBSan
   chromium                                   # headless screenshot test of the HTML report
   slurm-wlm munge                            # one-node Slurm for the `slurm` tests (launcher)
+  python3-venv                               # ci/install-tensorboard.sh (TensorBoard's reader)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -53,6 +53,9 @@ class TfRecordWriter {
 
   /// Appends one record.
   void write(const std::string& data);
+  /// Hands what was written so far to the operating system, so that a reader following the file
+  /// (TensorBoard) sees whole records while the writer keeps it open.
+  void flush();
   /// Flushes and closes the file (also done by the destructor, which cannot report errors).
   void close();
 

@@ -52,7 +52,8 @@ const std::vector<Flag>& flags() {
 std::vector<std::string> flag_names() {
   std::vector<std::string> names;
   for (const auto& f : flags()) names.push_back(f.name);
-  names.insert(names.end(), {"--set", "--quiet", "--folder-record", "--mark-failed"});
+  names.insert(names.end(),
+               {"--set", "--quiet", "--no-tensorboard", "--folder-record", "--mark-failed"});
   return names;
 }
 
@@ -63,6 +64,7 @@ std::vector<std::string> cell_job_args(const CellJob& job) {
   for (const auto& f : flags()) args.insert(args.end(), {f.name, f.write(job)});
   for (const auto& o : job.options.overrides) args.insert(args.end(), {"--set", o});
   if (job.options.quiet) args.push_back("--quiet");
+  if (!job.options.tensorboard) args.push_back("--no-tensorboard");
   if (job.folder_record) args.push_back("--folder-record");
   if (!job.mark_failed.empty()) args.insert(args.end(), {"--mark-failed", job.mark_failed});
   return args;
@@ -81,6 +83,10 @@ CellJob parse_cell_job_args(const std::vector<std::string>& args) {
     }
     if (a == "--quiet") {
       job.options.quiet = true;
+      continue;
+    }
+    if (a == "--no-tensorboard") {
+      job.options.tensorboard = false;
       continue;
     }
     if (a == "--folder-record") {

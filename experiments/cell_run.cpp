@@ -21,6 +21,7 @@
 #include "core/trainer.h"
 #include "datasets/batch_iterator.h"
 #include "datasets/catalogue.h"
+#include "datasets/data_origin.h"
 #include "datasets/subsets.h"
 #include "experiments/device_batch_source.h"
 #include "experiments/device_choice.h"
@@ -28,6 +29,7 @@
 #include "experiments/presets.h"
 #include "experiments/run_preflight.h"
 #include "experiments/run_record.h"
+#include "experiments/tensorboard_run.h"
 #include "reports/atomic_file.h"
 #include "reports/liveness.h"
 
@@ -124,6 +126,7 @@ struct RunContext {
   std::shared_ptr<const datasets::DatasetReader> reader;
   std::vector<int64_t> subset;  // training images when not the whole file
   int64_t train_images = 0;
+  std::unique_ptr<RunTensorboard> tensorboard;  // events in the run folder; null: --no-tensorboard
 };
 
 // Step: the store's claim. Returns the outcome when the run must not be trained here.
@@ -229,8 +232,13 @@ bool build_or_resume(RunContext& c, core::DtiSprites& model, core::Trainer& trai
   return false;
 }
 
-// Step: progress lines, curves in the store and reassignment events while training.
-void attach_observers(RunContext& c, core::Trainer& trainer, reports::Store& store) {
+// Step: progress lines, curves in the store and TensorBoard, reassignment events while training.
+void attach_observers(RunContext& c, core::Trainer& trainer, const core::DtiSprites& model,
+                      reports::Store& store) {
+  if (c.options.tensorboard) {
+    c.tensorboard =
+        std::make_unique<RunTensorboard>(c.dir, trainer.iteration(), model, c.log, c.tag);
+  }
   trainer.set_checkpoint(c.checkpoint, {{"config", c.config_text},
                                         {"experiment", c.experiment.store_experiment},
                                         {"cell", c.cell.name},
@@ -248,6 +256,7 @@ void attach_observers(RunContext& c, core::Trainer& trainer, reports::Store& sto
     store.record_metrics(c.run_id, {{"train_loss", p.loss, p.iteration},
                                     {"images_per_second", p.images_per_second, p.iteration},
                                     {"lr_networks", p.lr.at(1), p.iteration}});
+    if (c.tensorboard) c.tensorboard->progress(p);
   });
   trainer.on_reassignment([&c](const core::ReassignmentEvent& e) {
     if (c.options.quiet) return;
@@ -272,6 +281,10 @@ std::string record(RunContext& c, core::DtiSprites& model, const core::TrainResu
         {"sprite_usage/" + std::to_string(k), evaluation.sprite_usage[k], std::nullopt});
   }
   store.record_metrics(c.run_id, finals);
+  if (c.tensorboard) {
+    c.tensorboard->finish(model, *c.reader, trained.iterations, evaluation.metrics,
+                          evaluation.sprite_usage, trained.final_loss);
+  }
   for (const auto& a : write_artifacts(model, *c.reader, c.dir + "/images")) {
     store.record_artifact(c.run_id, a.kind, a.path, a.label);
   }
@@ -303,11 +316,14 @@ std::unique_ptr<core::BatchSource> training_batches(const RunContext& c) {
 std::string train_and_record(RunContext& c, reports::Store& store) {
   check_memory_before_training(c.config, c.options.device);  // before allocating anything
   open_data(c);
+  // Stored with the run, so that a table cell on generated stand-in data says so.
+  const auto origin = datasets::data_origin(c.reader->info(), c.data_path);
+  store.set_data_source(c.run_id, {origin.kind, origin.note});
   core::DtiSprites model(c.config.model, static_cast<uint64_t>(c.seed));
   model.to(c.device);
   core::Trainer trainer(model, c.config.training, static_cast<uint64_t>(c.seed));
   const bool resumed = build_or_resume(c, model, trainer);
-  attach_observers(c, trainer, store);
+  attach_observers(c, trainer, model, store);
   if (!resumed) {
     c.log << c.tag << ": training on " << c.train_images << " images, "
           << core::runtime_description(c.options.device) << std::endl;

@@ -158,9 +158,6 @@ EvaluationResult evaluate(core::DtiSprites& model, const datasets::DatasetReader
   return result;
 }
 
-namespace {
-
-// [C,H,W] or [H,W] tensor in [0,1] -> HWC image.
 reports::Image to_image(const at::Tensor& chw) {
   auto t = chw.detach().to(at::kCPU, at::kFloat).clamp(0, 1);
   if (t.dim() == 2) t = t.unsqueeze(0);
@@ -172,6 +169,8 @@ reports::Image to_image(const at::Tensor& chw) {
   img.data.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
   return img;
 }
+
+namespace {
 
 reports::Image label_image(const at::Tensor& labels) {
   auto t = labels.to(at::kCPU, at::kInt).contiguous();

@@ -13,6 +13,7 @@
 #include "datasets/dataset_file.h"
 #include "experiments/config.h"
 #include "experiments/scorers.h"
+#include "reports/image.h"
 
 namespace dti::experiments {
 
@@ -43,6 +44,9 @@ InstanceLabelRanges instance_label_ranges(const core::DtiSprites& model, int64_t
 /// `semantic`, the sprite map; the true_* fields are left for the caller.
 InstanceMaps predicted_instance_maps(const core::DtiSprites& model, const core::Decomposition& d,
                                      const at::Tensor& x, bool semantic);
+
+/// A [C,H,W] or [H,W] tensor with values in [0, 1] (clamped) as an HWC image, on the CPU.
+reports::Image to_image(const at::Tensor& chw);
 
 /// Image files written for the report.
 struct ArtifactFile {

@@ -23,6 +23,7 @@ struct RunnerOptions {
   SlurmOptions slurm;                  ///< The Slurm launcher's settings.
   bool dry_run = false;                ///< Print the plan only.
   bool quiet = false;                  ///< Fewer progress lines.
+  bool tensorboard = true;             ///< TensorBoard events in each run folder.
   std::string self_path;  ///< The runexp executable (to spawn jobs); "" = /proc/self/exe.
   /// The results store path with its default resolved.
   std::string store_path() const;

@@ -51,15 +51,19 @@ void Image::validate(const std::string& what) const {
     DTI_CHECK(!std::isnan(data[i]), what, ": value ", i, " is NaN");
 }
 
-void write_png(const std::string& path, const Image& image) {
-  image.validate("write_png '" + path + "'");
+std::string encode_png(const Image& image, const std::string& what) {
+  image.validate(what);
   std::vector<uint8_t> bytes(image.data.size());
   std::transform(image.data.begin(), image.data.end(), bytes.begin(), to_byte);
   std::string png;
   const int ok = stbi_write_png_to_func(append_bytes, &png, image.width, image.height,
                                         image.channels, bytes.data(), image.width * image.channels);
-  DTI_CHECK(ok != 0 && !png.empty(), "write_png '", path, "': PNG encoding failed");
-  write_file_atomically(path, png);
+  DTI_CHECK(ok != 0 && !png.empty(), what, ": PNG encoding failed");
+  return png;
+}
+
+void write_png(const std::string& path, const Image& image) {
+  write_file_atomically(path, encode_png(image, "write_png '" + path + "'"));
 }
 
 Image read_png(const std::string& path) {

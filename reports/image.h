@@ -30,6 +30,8 @@ struct Image {
   void validate(const std::string& what) const;
 };
 
+/// The bytes of an 8-bit PNG of `image` (values clamped to [0, 1]); `what` names it in errors.
+std::string encode_png(const Image& image, const std::string& what = "encode_png");
 /// Writes an 8-bit PNG (values clamped to [0, 1]) atomically; creates parent folders.
 void write_png(const std::string& path, const Image& image);
 /// Reads a PNG (or any format stb_image reads) into [0, 1] floats with its own channel count.

@@ -23,6 +23,7 @@ TEST(CellJob, ArgumentsReadBackToTheSameJob) {
   job.options.threads = 3;
   job.options.overrides = {"model.n_sprites=4", "training.optimizer.lr=1e-3"};
   job.options.quiet = true;
+  job.options.tensorboard = false;
   const CellJob back = parse_cell_job_args(cell_job_args(job));
   EXPECT_EQ(back.experiment, job.experiment);
   EXPECT_EQ(back.cell, job.cell);
@@ -35,6 +36,8 @@ TEST(CellJob, ArgumentsReadBackToTheSameJob) {
   EXPECT_EQ(back.options.threads, job.options.threads);
   EXPECT_EQ(back.options.overrides, job.options.overrides);
   EXPECT_TRUE(back.options.quiet);
+  EXPECT_FALSE(back.options.tensorboard);  // --no-tensorboard reaches the child
+  EXPECT_TRUE(parse_cell_job_args(cell_job_args(CellJob{"t", "c", 0, {}})).options.tensorboard);
 }
 
 TEST(CellJob, TheStoreDefaultIsPassedExplicitly) {
