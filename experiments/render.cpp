@@ -5,6 +5,7 @@
 
 #include "datasets/catalogue.h"
 #include "experiments/cell_run.h"
+#include "experiments/presets.h"
 #include "reports/atomic_file.h"
 #include "reports/html_report.h"
 #include "reports/paper_tables.h"
@@ -16,11 +17,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Said under every table of a shortened run, so that nobody reads it as a reproduction.
+// Said under every table of a shortened run, so that nobody reads it as a reproduction; the
+// preset's own description says what it changed.
 std::string preset_notice(const std::string& preset) {
   return "note: preset '" + preset +
          "' is a short run, not the paper's setting: these numbers are not comparable with the "
-         "paper's (--preset paper reproduces it; docs/presets.md).";
+         "paper's (--preset paper reproduces it; docs/presets.md).\n" +
+         preset + ": " + preset_description(preset) + ".";
 }
 
 // A paper table: Markdown, LaTeX and CSV files, the Markdown printed; cells whose data must be

@@ -159,7 +159,9 @@ TEST(DemoPreset, ShortensTetrominoesAndGivesOtherDatasetsTheSmokeReduction) {
       experiments::load_config(experiments::resolve_config_path("tetrominoes"), "demo", {});
   EXPECT_EQ(tetrominoes.dataset.n_images, 4000);
   EXPECT_EQ(tetrominoes.training.n_epochs, 16);
-  EXPECT_EQ(tetrominoes.model.n_sprites, 19);  // the paper's model
+  EXPECT_EQ(tetrominoes.batch_size, 16);            // half the paper's batch: twice the steps
+  EXPECT_DOUBLE_EQ(tetrominoes.training.lr, 2e-4);  // twice the paper's rate
+  EXPECT_EQ(tetrominoes.model.n_sprites, 19);       // the paper's model
   const auto base = experiments::load_config(experiments::resolve_config_path("gtsrb8"));
   EXPECT_EQ(experiments::preset_overrides(base, "demo"),
             experiments::preset_overrides(base, "smoke"));
