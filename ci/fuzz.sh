@@ -1,35 +1,101 @@
 #!/usr/bin/env bash
 # Fuzzes the readers of outside bytes with libFuzzer (Debian's clang), ASan and UBSan:
-#   ci/fuzz.sh [SECONDS]    # each harness for SECONDS (default 30), corpus kept in build-fuzz/
-# Harnesses: tests/fuzz/<name>_fuzzer.cpp, seeds: tests/fuzz/<name>_corpus/. Skipped (exit 0)
-# when clang is missing. A crash leaves its input in build-fuzz/<name>-crashes/ and fails.
+#   ci/fuzz.sh [SECONDS] [NAME...]   # each harness (or the NAMEd ones) for SECONDS (default 30)
+# Harnesses: tests/fuzz/<name>_fuzzer.cpp, seeds: tests/fuzz/<name>_corpus/, corpora grown in
+# build-fuzz/. Skipped (exit 0) when clang is missing. A crash leaves its input in
+# build-fuzz/<name>-crashes/ and fails; fixed ones go to the seeds as regress_* inputs.
+# FUZZ_BUILD_ONLY=1 builds without fuzzing. What each harness checks, and what was found:
+# reports/results/reliability.md (Fuzzing).
+# The reader's own sources are compiled into each harness with the fuzzer's coverage; what they
+# call beyond that (LibTorch, the rest of our libraries, built by ci/build.sh in build/) is linked
+# uninstrumented, so those harnesses need build/ first (ci/test.sh makes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
+shift || true
 if ! command -v clang++ >/dev/null; then
   echo "ci/fuzz.sh: clang++ not found; skipping (apt-get install clang)"
   exit 0
 fi
 out=build-fuzz
-mkdir -p "$out"
-flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I.)
+# Leaks and over-reads inside system libraries that are not ours, each with its reason.
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="suppressions=$PWD/tests/fuzz/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+mkdir -p "$out/gen"
+flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+       -I. -I"$out/gen")
+# tf.train.Example's generated protobuf code, as datasets/CMakeLists.txt makes it.
+if [[ datasets/proto/tf_example.proto -nt "$out/gen/proto/tf_example.pb.cc" ]]; then
+  protoc --cpp_out="$out/gen" -Idatasets datasets/proto/tf_example.proto
+fi
+# stb's decoders (Debian ships them as libstb.so) compiled into the harness, so that the fuzzer
+# sees their branches; these definitions take precedence over the shared library's.
+printf '#define STB_IMAGE_IMPLEMENTATION\n#include <stb_image.h>\n' > "$out/gen/stb_image.cpp"
 
-# name: harness plus the sources it reads with (compiled with the fuzzer's coverage).
+# Libraries from build/ (ci/build.sh) and the system libraries they need.
+hdf5="-I/usr/include/hdf5/serial -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5"
+datasets_libs="build/datasets/libdti_datasets.a build/datasets/libdti_datasets_proto.a
+  build/base/libdti_base.a -lprotobuf -lmatio -lstb -lz -lboost_program_options -lpthread"
+# Everything, LibTorch included (Debian's: same libstdc++ ABI as clang's default).
+torch="-isystem /usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10"
+all_libs="-Wl,--start-group build/experiments/libdti_experiments.a build/core/libdti_core.a
+  build/metrics/libdti_metrics.a build/reports/libdti_reports.a -Wl,--end-group $datasets_libs
+  -lsqlite3 -lyaml-cpp $torch"
+
+# name: harness plus the sources it reads with (compiled with the fuzzer's coverage) | what it
+# links beyond them.
 declare -A sources=(
-  [tfrecord]="datasets/tfrecord.cpp datasets/crc32c.cpp"
+  [tfrecord]="datasets/tfrecord.cpp datasets/crc32c.cpp | -lz"
+  [tf_example]="datasets/tf_example.cpp base/strings.cpp $out/gen/proto/tf_example.pb.cc | -lprotobuf"
+  [h5_dataset]="datasets/dataset_file.cpp datasets/h5_util.cpp datasets/dataset_digest.cpp
+    datasets/inspect.cpp datasets/crc32c.cpp | $hdf5 $datasets_libs"
+  [svhn_mat]="datasets/convert_svhn.cpp | $hdf5 $datasets_libs"
+  [image_csv]="datasets/convert_images.cpp datasets/image_io.cpp $out/gen/stb_image.cpp |
+    -I/usr/include/stb $hdf5 $datasets_libs"
+  [config]="experiments/config.cpp experiments/config_parse.cpp experiments/config_values.cpp
+    experiments/config_schema.cpp | $hdf5 $all_libs"
+  [checkpoint]="core/checkpoint.cpp | $all_libs"
+  [store]="reports/store.cpp reports/store_queries.cpp reports/store_schema.cpp reports/sqlite_db.cpp
+    reports/liveness.cpp | $all_libs"
+  [benchmark_json]="reports/benchmark_import.cpp reports/sqlite_db.cpp | $all_libs"
 )
 
+# Extra libFuzzer options. libhdf5 and matio allocate the sizes a damaged header claims before
+# checking them against the file (4 GB for a 16 KB file); glibc hands out such blocks untouched
+# (virtual memory) and the open then fails with a clear error, so only real growth (rss) counts.
+# A JPEG of a few KB may claim up to the 100 M pixels load_image accepts: decoding it is slow
+# under ASan (44 s for 20 M pixels on a loaded machine, 1.5 s without), not a hang.
+declare -A options=(
+  [h5_dataset]="-malloc_limit_mb=65536"
+  [svhn_mat]="-malloc_limit_mb=65536"
+  [image_csv]="-timeout=120"
+)
+
+names=("$@")
+[[ ${#names[@]} -gt 0 ]] || mapfile -t names < <(printf '%s\n' "${!sources[@]}" | sort)
 status=0
-for name in "${!sources[@]}"; do
+for name in "${names[@]}"; do
+  [[ -n ${sources[$name]+x} ]] || { echo "ci/fuzz.sh: no harness '$name'"; exit 2; }
   binary="$out/${name}_fuzzer"
+  compiled=${sources[$name]%%|*}
+  linked=${sources[$name]#*|}
+  if [[ $linked == *build/* && ! -f build/experiments/libdti_experiments.a ]]; then
+    echo "ci/fuzz.sh: $name links our libraries from build/; run ci/build.sh first"
+    exit 2
+  fi
+  echo "== $name: build"
   # shellcheck disable=SC2086
-  clang++ "${flags[@]}" "tests/fuzz/${name}_fuzzer.cpp" ${sources[$name]} -lz -o "$binary"
+  clang++ "${flags[@]}" "tests/fuzz/${name}_fuzzer.cpp" $compiled $linked -o "$binary"
+  [[ ${FUZZ_BUILD_ONLY:-0} == 1 ]] && continue
   corpus="$out/${name}-corpus"
   crashes="$out/${name}-crashes"
   mkdir -p "$corpus" "$crashes"
   echo "== $name: ${seconds}s"
+  # The seeds run first, so every regression input found so far is replayed on each run.
+  # shellcheck disable=SC2086
   if ! "$binary" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-      -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" "tests/fuzz/${name}_corpus"; then
+      ${options[$name]:-} -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" \
+      "tests/fuzz/${name}_corpus"; then
     echo "ci/fuzz.sh: $name found a failure; its input is in $crashes/"
     status=1
   fi

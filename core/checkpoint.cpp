@@ -78,16 +78,39 @@ void put_str(std::string& out, const std::string& s) {
   out += s;
 }
 
+// Most dimensions a stored tensor has (ours have at most 5).
+constexpr uint32_t kMaxDims = 16;
+
+// Bytes a tensor of shape `dims` holds, or UINT64_MAX when a dimension is negative or the shape
+// would not fit in memory even without its zero dimensions: LibTorch multiplies the dimensions
+// as int64 before looking at the zeros (found by fuzzing: [0, 7e16, 5e18] made at::empty throw).
+uint64_t shape_bytes(const std::vector<int64_t>& dims, size_t element_size) {
+  constexpr uint64_t kLimit = uint64_t{1} << 62;
+  uint64_t nonzero = element_size;  // product of the non-zero dimensions, in bytes
+  bool empty = false;
+  for (int64_t d : dims) {
+    if (d < 0) return UINT64_MAX;
+    if (d == 0) {
+      empty = true;
+      continue;
+    }
+    if (nonzero > kLimit / static_cast<uint64_t>(d)) return UINT64_MAX;
+    nonzero *= static_cast<uint64_t>(d);
+  }
+  return empty ? 0 : nonzero;
+}
+
 // Sequential reader over the payload that reports truncation with the file name.
 struct Reader {
   const std::string& data;
   const std::string& path;
   size_t pos = 0;
-  void need(size_t n) const {
-    if (pos + n > data.size()) {
-      throw Error("checkpoint " + path + " is truncated (needs " + std::to_string(pos + n) +
-                  " bytes, has " + std::to_string(data.size()) +
-                  "); use an earlier checkpoint or retrain");
+  // Written as a subtraction: a damaged 64-bit length must not wrap pos + n around (fuzzing).
+  void need(uint64_t n) const {
+    if (n > data.size() - pos) {
+      throw Error("checkpoint " + path + " is truncated (needs " + std::to_string(n) +
+                  " more bytes at offset " + std::to_string(pos) + ", has " +
+                  std::to_string(data.size()) + "); use an earlier checkpoint or retrain");
     }
   }
   template <typename T>
@@ -247,15 +270,19 @@ Checkpoint load_checkpoint(const std::string& path) {
     t.name = r.get_str();
     const auto type = dtype_of(r.get<uint8_t>(), path);
     const auto ndim = r.get<uint32_t>();
+    DTI_CHECK(ndim <= kMaxDims, "checkpoint ", path, " is corrupt: tensor ", t.name, " has ", ndim,
+              " dimensions (at most ", kMaxDims, ")");
     std::vector<int64_t> dims;
     for (uint32_t d = 0; d < ndim; ++d) dims.push_back(r.get<int64_t>());
     const auto nbytes = r.get<uint64_t>();
     r.need(nbytes);
+    // The shape must account for exactly the bytes present before anything is allocated: a
+    // damaged shape would otherwise ask LibTorch for terabytes or fail inside it (fuzzing).
+    DTI_CHECK(shape_bytes(dims, at::elementSize(type)) == nbytes, "checkpoint ", path,
+              " is corrupt: tensor ", t.name, " has shape ", at::IntArrayRef(dims), " but ", nbytes,
+              " bytes of data");
     t.tensor = at::empty(dims, at::TensorOptions(type));
-    DTI_CHECK(static_cast<uint64_t>(t.tensor.numel()) * t.tensor.element_size() == nbytes,
-              "checkpoint ", path, " is corrupt: tensor ", t.name,
-              " size does not match its shape");
-    std::memcpy(t.tensor.data_ptr(), payload.data() + r.pos, nbytes);
+    if (nbytes > 0) std::memcpy(t.tensor.data_ptr(), payload.data() + r.pos, nbytes);
     r.pos += nbytes;
     ck.tensors.push_back(std::move(t));
   }

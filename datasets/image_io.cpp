@@ -7,19 +7,97 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "base/error.h"
 
 namespace dti::datasets {
+namespace {
+
+// The whole file, for the checks below and for stb.
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  DTI_CHECK(in.good(), "image file '", path, "' cannot be read");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Debian's stb_image (git 2022-09-08) trusts a JPEG's Huffman code counts: a DHT table whose 16
+// counts add up to more than 256 makes stbi__build_huffman and the value loop write past their
+// 256/257-entry arrays (heap overflow; upstream stb 2.28 refuses such tables). Found by
+// tests/fuzz/image_csv_fuzzer.cpp. This walks the JPEG's marker segments (JPEG standard, ITU-T
+// T.81 Annex B) before stb does and returns what is wrong with any DHT segment, or "".
+std::string jpeg_table_problem(const std::string& bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t size = bytes.size();
+  size_t pos = 2;  // after SOI (FF D8)
+  while (pos + 1 < size) {
+    if (p[pos] != 0xFF) {  // entropy-coded data after SOS: skip to the next real marker
+      ++pos;
+      continue;
+    }
+    const unsigned char marker = p[pos + 1];
+    if (marker == 0xFF || marker == 0x00 || marker == 0x01 || marker == 0xD8 ||
+        (marker >= 0xD0 && marker <= 0xD7)) {
+      pos += marker == 0xFF ? 1 : 2;  // fill byte, stuffed zero, TEM, SOI, RSTn: no length
+      continue;
+    }
+    if (marker == 0xD9 || pos + 4 > size) return "";  // EOI, or too short for stb to go on
+    const size_t length = size_t{p[pos + 2]} << 8 | p[pos + 3];  // includes its own 2 bytes
+    if (marker == 0xC4) {
+      // Tables as stb reads them: while the segment's length is not used up, even when the last
+      // table runs past it into the next segment (stb only complains afterwards).
+      int64_t remaining = static_cast<int64_t>(length) - 2;
+      for (size_t t = pos + 4; remaining > 0 && t + 17 <= size;) {
+        size_t codes = 0;
+        for (size_t i = 1; i <= 16; ++i) codes += p[t + i];
+        if (codes > 256) {
+          return detail::concat("a Huffman table (DHT) with ", codes, " codes, at most 256");
+        }
+        remaining -= static_cast<int64_t>(17 + codes);
+        t += 17 + codes;
+      }
+    }
+    pos += 2 + length;
+  }
+  return "";
+}
+
+}  // namespace
 
 Image load_image(const std::string& path, int channels) {
   DTI_CHECK(channels == 1 || channels == 3, "load_image: channels must be 1 or 3, got ", channels);
   DTI_CHECK(std::filesystem::exists(path), "image file '", path, "' does not exist");
+  const std::string bytes = read_bytes(path);
+  DTI_CHECK(bytes.size() <= static_cast<size_t>(INT32_MAX), "image file '", path, "' has ",
+            bytes.size(), " bytes, more than stb_image reads (2 GiB)");
+  const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int length = static_cast<int>(bytes.size());
+  if (bytes.size() >= 2 && raw[0] == 0xFF && raw[1] == 0xD8) {
+    const std::string problem = jpeg_table_problem(bytes);
+    DTI_CHECK(problem.empty(), "image file '", path, "' is a damaged JPEG (", problem,
+              "); re-download or re-export it");
+  }
   int w = 0, h = 0, file_channels = 0;
-  stbi_uc* data = stbi_load(path.c_str(), &w, &h, &file_channels, channels);
+  // The header's size first: stb allocates what a damaged header claims (found by fuzzing,
+  // tests/fuzz/image_csv_fuzzer.cpp).
+  if (stbi_info_from_memory(raw, length, &w, &h, &file_channels) != 0) {
+    DTI_CHECK(static_cast<int64_t>(w) * h <= kMaxImagePixels, "image file '", path, "' claims ", w,
+              "x", h, " pixels, more than the ", kMaxImagePixels,
+              " this reader accepts; is it damaged, or does it need shrinking first?");
+  }
+  stbi_uc* data = stbi_load_from_memory(raw, length, &w, &h, &file_channels, channels);
   DTI_CHECK(data != nullptr, "cannot decode image '", path,
             "' (stb_image: ", stbi_failure_reason() ? stbi_failure_reason() : "unknown reason",
             "): is it a complete PNG, JPEG, PPM, BMP, TGA or GIF file?");
+  if (w <= 0 || h <= 0) {
+    // stb decodes e.g. a PPM whose height field is not a number as 0 rows (found by fuzzing).
+    stbi_image_free(data);
+    throw Error(detail::concat("image file '", path, "' has ", w, "x", h,
+                               " pixels; is it a complete PNG, JPEG, PPM, BMP, TGA or GIF file?"));
+  }
   Image out;
   out.height = h;
   out.width = w;
@@ -136,6 +214,7 @@ Image resize_bilinear(const Image& image, int64_t height, int64_t width) {
 
 Image resize_nearest(const Image& image, int64_t height, int64_t width) {
   DTI_CHECK(height > 0 && width > 0, "resize_nearest: target size ", height, "x", width);
+  DTI_CHECK(image.height > 0 && image.width > 0, "resize_nearest: empty image");
   Image out;
   out.height = height;
   out.width = width;

@@ -20,8 +20,12 @@ struct Image {
   }
 };
 
+/// Most pixels load_image() decodes (a 10000x10000 photo), so that a damaged header cannot make it
+/// allocate gigabytes.
+constexpr int64_t kMaxImagePixels = int64_t{100} * 1000 * 1000;
+
 /// Decodes an image file to `channels` (1 = grey, 3 = RGB) channels; throws dti::Error with stb's
-/// reason when the file is missing or not a readable image.
+/// reason when the file is missing, not a readable image, empty or over kMaxImagePixels.
 Image load_image(const std::string& path, int channels);
 
 /// Resizes with a triangle (bilinear) filter whose support widens when shrinking: Pillow's

@@ -1,5 +1,6 @@
 #include "reports/benchmark_import.h"
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -45,6 +46,18 @@ std::optional<double> number(const JsonObject& object, const std::string& key) {
   auto found = object.find(key);
   if (found == object.end() || !found->second.is_number()) return std::nullopt;
   return found->second.number;
+}
+
+// A count (iterations, bytes, an index) as int64, rounded (counters such as peak bytes are
+// doubles, averaged in aggregates). A JSON number outside int64 is refused by name: converting it
+// would be undefined behaviour (found by fuzzing: "peak_memory_bytes": 1.5e74).
+std::optional<int64_t> count(const JsonObject& object, const std::string& key,
+                             const std::string& source) {
+  const std::optional<double> value = number(object, key);
+  if (!value) return std::nullopt;
+  DTI_CHECK(std::isfinite(*value) && std::fabs(*value) <= 9.2e18, source, ": \"", key, "\" is ",
+            *value, "; expected a count within 64 bits");
+  return std::llround(*value);
 }
 
 double nanoseconds_per(const std::string& unit, const std::string& source) {
@@ -98,14 +111,13 @@ void add_measurements(ImportedRun& run, const JsonObject& entry, const std::stri
   for (const char* key : {"items_per_second", "bytes_per_second"})
     if (auto value = number(entry, key)) run.metrics.push_back({key, *value, {}});
 
-  if (auto iterations = number(entry, "iterations"))
-    run.outcome.iterations = static_cast<int64_t>(*iterations);
+  run.outcome.iterations = count(entry, "iterations", source);
   run.outcome.images_per_second = number(entry, "images_per_second");
   if (!run.outcome.images_per_second)
     run.outcome.images_per_second = number(entry, "items_per_second");
-  auto peak = number(entry, "peak_memory_bytes");
-  if (!peak) peak = number(entry, "max_bytes_used");
-  if (peak) run.outcome.peak_memory_bytes = static_cast<int64_t>(*peak);
+  auto peak = count(entry, "peak_memory_bytes", source);
+  if (!peak) peak = count(entry, "max_bytes_used", source);
+  if (peak) run.outcome.peak_memory_bytes = *peak;
 }
 
 ImportedRun entry_to_run(const Database& db, const JsonObject& entry, const JsonObject& context,
@@ -120,7 +132,7 @@ ImportedRun entry_to_run(const Database& db, const JsonObject& entry, const Json
   run.spec.variant = text_or(entry, "run_type", "iteration") == "aggregate"
                          ? text_or(entry, "aggregate_name", "aggregate")
                          : "";
-  run.spec.seed = static_cast<int64_t>(number(entry, "repetition_index").value_or(0));
+  run.spec.seed = count(entry, "repetition_index", source).value_or(0);
   run.spec.code_version = text_or(context, "code_version", options.code_version);
   run.spec.libtorch_version = text_or(context, "libtorch_version", "unknown");
   run.spec.device = text_or(context, "device", "unknown");
@@ -133,7 +145,7 @@ ImportedRun entry_to_run(const Database& db, const JsonObject& entry, const Json
                      "'context', json_remove(json(?7), '$.load_avg'))");
   identity.bind(1, name).bind(2, text_or(entry, "run_type", "iteration"));
   identity.bind(3, run.spec.variant).bind(4, run.spec.seed);
-  identity.bind(5, static_cast<int64_t>(number(entry, "threads").value_or(1)));
+  identity.bind(5, count(entry, "threads", source).value_or(1));
   identity.bind(6, text_or(entry, "label", "")).bind(7, context_json).step();
   run.spec.config_text = identity.text(0);
 

@@ -1,7 +1,10 @@
 // Resizing matches Pillow (the authors' loaders resize PIL images through torchvision).
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "base/error.h"
 #include "datasets/image_io.h"
@@ -55,6 +58,57 @@ TEST(ImageIoTest, CropAndErrors) {
   EXPECT_THROW(crop(image, 2, 0, 2, 2), Error);
   EXPECT_ERROR_CONTAINS(load_image(fixture("tetrominoes/tetrominoes_mini.tfrecords"), 3),
                         "cannot decode image");
+}
+
+// Bytes written to a scratch file named `name` (the extension does not steer stb: it sniffs).
+std::string scratch_image(const std::string& name, const std::string& bytes) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("dti_image_io_" + std::to_string(::getpid()) + "_" + name))
+                               .string();
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+// Inputs found by tests/fuzz/image_csv_fuzzer.cpp (seeds regress_* in its corpus).
+TEST(ImageIoTest, PpmWithoutRowsIsRefused) {
+  // stb reads the height field "(" as 0 rows and returned an empty image, which resize_nearest
+  // then indexed out of bounds.
+  const std::string path = scratch_image("rows.ppm", std::string("P6\n2 (\x19\x1e(\x14", 10));
+  EXPECT_TRUE(dti::test::error_contains([&] { load_image(path, 3); }, "rows.ppm"));
+  std::filesystem::remove(path);
+  EXPECT_TRUE(dti::test::error_contains([&] { resize_nearest(Image{}, 2, 2); }, "empty image"));
+}
+
+TEST(ImageIoTest, JpegHuffmanTableOverflowIsRefusedBeforeStb) {
+  // A DHT segment whose 16 code counts add up to 300: Debian's stb writes past its 256-entry
+  // tables (heap overflow) on this.
+  std::string jpeg("\xFF\xD8\xFF\xC4", 4);
+  const size_t length = 2 + 17 + 300;
+  jpeg += static_cast<char>(length >> 8);
+  jpeg += static_cast<char>(length & 0xFF);
+  jpeg += '\x00';  // DC table 0
+  for (int i = 0; i < 16; ++i) jpeg += static_cast<char>(i < 15 ? 20 : 0);
+  jpeg += std::string(300, '\x01') + "\xFF\xD9";
+  const std::string path = scratch_image("dht.jpg", jpeg);
+  EXPECT_TRUE(dti::test::error_contains([&] { load_image(path, 3); },
+                                        "damaged JPEG (a Huffman table (DHT) with 300 codes"));
+  std::filesystem::remove(path);
+  // stb goes on reading tables while the segment's length is not used up, across its end: one
+  // valid table of 11 codes, then a length 1 byte too long, then 300 codes in the next bytes.
+  std::string across("\xFF\xD8\xFF\xC4\x00\x1F\x00", 7);
+  for (int i = 0; i < 16; ++i) across += static_cast<char>(i < 11 ? 1 : 0);
+  across += std::string(11, '\x02') + '\x01';
+  for (int i = 0; i < 16; ++i) across += static_cast<char>(i < 15 ? 20 : 0);
+  across += std::string(300, '\x01') + "\xFF\xD9";
+  const std::string path2 = scratch_image("dht_across.jpg", across);
+  EXPECT_TRUE(dti::test::error_contains([&] { load_image(path2, 3); }, "with 300 codes"));
+  std::filesystem::remove(path2);
+}
+
+TEST(ImageIoTest, HeaderClaimingHugeImageIsRefusedBeforeDecoding) {
+  const std::string path = scratch_image("huge.ppm", "P6\n20000 20000\n255\nabc");
+  EXPECT_TRUE(dti::test::error_contains([&] { load_image(path, 3); }, "claims 20000x20000 pixels"));
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -122,6 +122,22 @@ TEST_F(TfRecordTest, TruncatedAndDamagedFilesAreReported) {
   EXPECT_ERROR_CONTAINS(read_all(path("absent.tfrecords")), "does not exist");
 }
 
+// Found by tests/fuzz/tfrecord_fuzzer.cpp: a length field with a valid CRC made the reader
+// allocate what it claimed (194 TB) before reading.
+TEST_F(TfRecordTest, HugeLengthWithValidCrcIsRefusedBeforeAllocating) {
+  const auto header = [](uint64_t length) {
+    std::string h(reinterpret_cast<const char*>(&length), 8);
+    const uint32_t crc = mask_crc32c(crc32c(h.data(), 8));
+    return h + std::string(reinterpret_cast<const char*>(&crc), 4);
+  };
+  test::write_bytes(path("huge.tfrecords"), header(uint64_t{0xb06000400000}) + "abc");
+  EXPECT_ERROR_CONTAINS(read_all(path("huge.tfrecords")),
+                        "record length 193926367543296 bytes (at most 1073741824 expected)");
+  // Within the bound but beyond the file: only what is there is read.
+  test::write_bytes(path("long.tfrecords"), header(uint64_t{1} << 29) + "abc");
+  EXPECT_ERROR_CONTAINS(read_all(path("long.tfrecords")), "truncated data (3 of 536870912 bytes)");
+}
+
 TEST(TfExampleTest, LazyBytesListMatchesEitherStorage) {
   std::vector<uint8_t> pixels(300);
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 13);

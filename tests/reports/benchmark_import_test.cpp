@@ -148,5 +148,19 @@ TEST(BenchmarkImport, BadInputIsExplained) {
   EXPECT_THROW(import_benchmark_file(store, dir.file("missing.json")), Error);
 }
 
+// Found by tests/fuzz/benchmark_json_fuzzer.cpp: a count beyond 64 bits was converted to int64
+// (undefined behaviour) instead of being refused.
+TEST(BenchmarkImport, CountsBeyondSixtyFourBitsAreRefused) {
+  const std::string entry =
+      "{\"context\": {\"date\": \"2024-01-01T00:00:00\"}, \"benchmarks\": [{\"name\": "
+      "\"BM_A\", \"real_time\": 1, \"time_unit\": \"ns\", ";
+  for (const char* key : {"peak_memory_bytes", "iterations", "repetition_index", "threads"}) {
+    EXPECT_TRUE(dti::test::error_contains(
+        [&] { parse_benchmark_json(entry + "\"" + key + "\": 1.5e74}]}", {}, "bench.json"); },
+        std::string("bench.json: \"") + key + "\" is 1.5e+74; expected a count within 64 bits"))
+        << key;
+  }
+}
+
 }  // namespace
 }  // namespace dti::reports

@@ -65,6 +65,38 @@ TEST(Reliability, ForeignSqliteFileIsRefusedUnchanged) {
   EXPECT_FALSE(fs::exists(path + "-wal"));
 }
 
+// Found by tests/fuzz/store_fuzzer.cpp: a damaged SQLite file whose schema reads as empty passed
+// the foreign-file check, was switched to WAL, and only then refused as malformed.
+TEST(Reliability, DamagedSqliteFileThatLooksEmptyIsRefusedUnchanged) {
+  TempDir dir;
+  const std::string path = dir.file("damaged.sqlite");
+  fs::copy_file(std::string(DTI_SOURCE_DIR) +
+                    "/tests/fuzz/store_corpus/regress_damaged_looks_empty.sqlite3db",
+                path);
+  const std::string before = bytes_of(path);
+  EXPECT_ERROR_CONTAINS(Store::open(path), "is a damaged SQLite file (quick_check: ");
+  EXPECT_EQ(bytes_of(path), before);
+  EXPECT_FALSE(fs::exists(path + "-wal"));
+}
+
+// Found by tests/fuzz/store_fuzzer.cpp: a store (in rollback-journal mode) whose version number
+// went back failed its migration after the switch to WAL had already rewritten the header.
+TEST(Reliability, FailedMigrationLeavesTheFileUnchanged) {
+  TempDir dir;
+  const std::string path = dir.file("r.sqlite");
+  Store::open(path);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA journal_mode = DELETE; PRAGMA user_version = 1;", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const std::string before = bytes_of(path);
+  EXPECT_ERROR_CONTAINS(Store::open(path), "duplicate column name");
+  EXPECT_EQ(bytes_of(path), before);
+  EXPECT_FALSE(fs::exists(path + "-wal"));
+}
+
 // Item 3: a resumed run re-records its artifacts; they must not be duplicated.
 TEST(Reliability, RecordingAnArtifactTwiceKeepsOneRow) {
   TempDir dir;
