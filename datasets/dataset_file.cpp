@@ -174,25 +174,41 @@ DatasetWriter::DatasetWriter(std::string path, DatasetInfo info) : impl_(std::ma
   DTI_CHECK(parent.empty() || fs::is_directory(parent), "cannot write '", m.path, "': folder '",
             parent.string(), "' does not exist");
   m.temp_path = m.path + ".partial-" + std::to_string(::getpid());
-  m.file =
-      Handle(H5Fcreate(m.temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  DTI_CHECK(m.file.valid(), "cannot create '", m.temp_path, "' (", h5::last_error(), ")");
-  const auto h = static_cast<hsize_t>(m.info.height), w = static_cast<hsize_t>(m.info.width);
-  m.images = create_array(m.file.get(), "images", H5T_STD_U8LE, {h, w, 3}, 1);
-  if (m.info.has_labels) {
-    m.labels = create_array(m.file.get(), "labels", H5T_STD_I64LE, {}, kVectorChunk);
+  // Creates the temporary file and its arrays. The destructor does not run when the constructor
+  // throws, so a failure here (a full disk fails H5Fcreate after it made the file) removes the
+  // temporary itself.
+  const auto start_file = [&m] {
+    m.file =
+        Handle(H5Fcreate(m.temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    DTI_CHECK(m.file.valid(), "cannot create '", m.temp_path, "' for '", m.path, "' (",
+              h5::last_error(), ")");
+    const auto h = static_cast<hsize_t>(m.info.height), w = static_cast<hsize_t>(m.info.width);
+    m.images = create_array(m.file.get(), "images", H5T_STD_U8LE, {h, w, 3}, 1);
+    if (m.info.has_labels) {
+      m.labels = create_array(m.file.get(), "labels", H5T_STD_I64LE, {}, kVectorChunk);
+    }
+    if (m.info.has_instance_masks) {
+      m.instance = create_array(m.file.get(), "instance_masks", H5T_STD_U8LE, {h, w}, 1);
+    }
+    if (m.info.has_semantic_masks) {
+      m.semantic = create_array(m.file.get(), "semantic_masks", H5T_STD_U8LE, {h, w}, 1);
+    }
+    if (!m.info.part_names.empty()) {
+      m.parts = create_array(m.file.get(), "parts", H5T_STD_U8LE, {}, kVectorChunk);
+    }
+    m.checksums =
+        create_array(m.file.get(), "checksums", H5T_STD_U32LE, {kChecksumColumns}, kVectorChunk);
+  };
+  try {
+    start_file();
+  } catch (const Error&) {
+    for (Handle* h : {&m.images, &m.labels, &m.instance, &m.semantic, &m.parts, &m.checksums})
+      h->reset();
+    m.file.reset();
+    std::error_code ignored;
+    fs::remove(m.temp_path, ignored);
+    throw;
   }
-  if (m.info.has_instance_masks) {
-    m.instance = create_array(m.file.get(), "instance_masks", H5T_STD_U8LE, {h, w}, 1);
-  }
-  if (m.info.has_semantic_masks) {
-    m.semantic = create_array(m.file.get(), "semantic_masks", H5T_STD_U8LE, {h, w}, 1);
-  }
-  if (!m.info.part_names.empty()) {
-    m.parts = create_array(m.file.get(), "parts", H5T_STD_U8LE, {}, kVectorChunk);
-  }
-  m.checksums =
-      create_array(m.file.get(), "checksums", H5T_STD_U32LE, {kChecksumColumns}, kVectorChunk);
 }
 
 DatasetWriter::~DatasetWriter() {

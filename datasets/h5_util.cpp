@@ -74,7 +74,15 @@ void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 std::string last_error() {
   std::string innermost;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &innermost);
-  return innermost.empty() ? "no details from HDF5" : innermost;
+  if (innermost.empty()) return "no details from HDF5";
+  // A failed system call comes as "file write failed: time = ..., errno = 28, error message =
+  // 'No space left on device', buf = 0x..., ...": keep what failed and the system's reason.
+  const std::string marker = "error message = '";
+  const size_t at = innermost.find(marker);
+  const size_t end = at == std::string::npos ? at : innermost.find('\'', at + marker.size());
+  if (end == std::string::npos) return innermost;
+  const std::string reason = innermost.substr(at + marker.size(), end - at - marker.size());
+  return innermost.substr(0, innermost.find(':')) + ": " + reason;
 }
 
 std::string type_name(hid_t type) {

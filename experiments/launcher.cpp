@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <ostream>
 
@@ -70,6 +71,18 @@ pid_t spawn_job(const std::string& self, const CellJob& job, const std::string& 
   return pid;
 }
 
+// Whether the end of a job's log reports a full disk (its last error is what ended it).
+bool log_reports_full_disk(const std::string& log_path) {
+  std::ifstream file(log_path, std::ios::binary | std::ios::ate);
+  if (!file) return false;
+  const std::streamoff size = file.tellg();
+  const std::streamoff tail = std::min<std::streamoff>(size, 16 * 1024);
+  std::string text(static_cast<size_t>(tail), '\0');
+  file.seekg(size - tail);
+  file.read(text.data(), tail);
+  return is_no_space_error(text);
+}
+
 // A pool of child processes, at most `jobs` at a time.
 class ProcessPoolLauncher : public Launcher {
  public:
@@ -86,8 +99,9 @@ class ProcessPoolLauncher : public Launcher {
     std::map<pid_t, std::pair<CellJob, std::string>> running;
     std::vector<CellRun> results;
     size_t next = 0;
-    while (next < jobs.size() || !running.empty()) {
-      while (next < jobs.size() && static_cast<int>(running.size()) < options_.jobs) {
+    bool disk_full = false;
+    while ((!disk_full && next < jobs.size()) || !running.empty()) {
+      while (!disk_full && next < jobs.size() && static_cast<int>(running.size()) < options_.jobs) {
         CellJob job = jobs[next++];
         job.options.threads = per_job;
         const std::string path = log_dir + "/" + log_name(experiment, job);
@@ -106,6 +120,12 @@ class ProcessPoolLauncher : public Launcher {
           {job.cell, job.seed, verdict, "exit " + std::to_string(code) + ", log " + path});
       log << "job " << status_name(verdict) << ": " << job.cell << " seed " << job.seed
           << std::endl;
+      // A full disk fails every later run too: start no more (the running ones end on their own).
+      if (!disk_full && verdict == RunStatus::kFailed && log_reports_full_disk(path)) {
+        disk_full = true;
+        log << experiment.name << ": the disk is full; the " << jobs.size() - next
+            << " remaining runs are not started: free some space and run again" << std::endl;
+      }
       running.erase(it);
     }
     return results;
