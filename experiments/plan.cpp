@@ -79,13 +79,19 @@ CellPlan plan_cell(const ExperimentDefinition& experiment, const CellDefinition&
         ++p.done;
       }
     }
-    p.rate = stored_rate(*store, experiment.store_experiment, config.dataset.name, options.device);
   }
-  if (p.rate == 0 && options.device == "cpu") p.rate = default_cpu_rate(config.dataset.name);
+  p.rate = expected_rate(store, experiment.store_experiment, config.dataset.name, options.device);
   return p;
 }
 
 }  // namespace
+
+double expected_rate(const reports::Store* store, const std::string& experiment,
+                     const std::string& dataset, const std::string& device) {
+  const double rate = store ? stored_rate(*store, experiment, dataset, device) : 0.0;
+  if (rate == 0 && device == "cpu") return default_cpu_rate(dataset);
+  return rate;
+}
 
 void print_plan(const ExperimentDefinition& experiment, const std::vector<int64_t>& seeds,
                 const RunnerOptions& options, std::ostream& out) {

@@ -34,12 +34,19 @@ po::options_description launcher_options(RunnerOptions& o) {
   return d;
 }
 
-void check_launcher_options(const RunnerOptions& o) {
+void check_launcher_options(RunnerOptions& o) {
   DTI_CHECK(o.launcher == "local" || o.launcher == "slurm", "--launcher: unknown value '",
             o.launcher, "'; valid: local, slurm");
   if (o.launcher == "slurm") {
     DTI_CHECK(o.jobs == 1, "--jobs ", o.jobs,
               " runs jobs on this machine; with --launcher slurm every run is its own task");
+    const int gpus = o.slurm.gpus_per_run;
+    DTI_CHECK(gpus == 0 || o.device != "cpu", "--gpus-per-run ", gpus,
+              " with --device cpu: the tasks would leave their GPUs idle; drop one of the two");
+    DTI_CHECK(gpus > 0 || o.device.rfind("cuda", 0) != 0, "--device ", o.device,
+              " with --launcher slurm needs --gpus-per-run N: Slurm gives a task no GPU unless "
+              "asked");
+    if (o.device == "auto") o.device = gpus > 0 ? "cuda" : "cpu";
     return;
   }
   const auto& s = o.slurm;

@@ -13,9 +13,12 @@ namespace dti::experiments {
 /// --launcher and the Slurm launcher's options, bound to `o`.
 boost::program_options::options_description launcher_options(RunnerOptions& o);
 
-/// Throws dti::Error for an unknown --launcher, Slurm options with --launcher local, or --jobs
-/// with --launcher slurm.
-void check_launcher_options(const RunnerOptions& o);
+/// Throws dti::Error for an unknown --launcher, Slurm options with --launcher local, --jobs with
+/// --launcher slurm, or a --device the tasks' GPUs contradict (--gpus-per-run with --device cpu,
+/// --device cuda without --gpus-per-run). With --launcher slurm, resolves --device auto by
+/// --gpus-per-run (cuda when > 0, else cpu), not by this machine: a login node often has no GPU
+/// while the tasks' nodes do. Call it before --device auto is resolved here.
+void check_launcher_options(RunnerOptions& o);
 
 /// Runs `job` of `cell` as `runexp run-cell` does and returns its exit code (run_status.h):
 /// SIGUSR1 makes it checkpoint and exit 4; --folder-record records into the run folder

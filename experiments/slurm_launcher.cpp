@@ -3,16 +3,20 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
 #include "base/error.h"
 #include "experiments/cell_run.h"
 #include "experiments/config.h"
+#include "experiments/plan.h"
 #include "experiments/run_record.h"
 
 namespace dti::experiments {
@@ -221,17 +225,65 @@ void check_slurm_setup(const RunnerOptions& options, std::ostream& log) {
 
 namespace {
 
-// Also made with --dry-run, which needs no Slurm.
-void warn_about_time(const SlurmOptions& s, std::ostream& log) {
-  const long limit = slurm_time_seconds(s.time);
-  if (limit >= 0 && limit <= s.signal_seconds) {
-    log << "warning: --time " << s.time << " is not longer than the checkpoint signal's "
-        << s.signal_seconds << " s: every task is signalled to checkpoint as soon as it starts; "
-        << "give a longer --time (or a smaller --signal-seconds)" << std::endl;
+// Iterations from one checkpoint to the next of a run of `c`: training.checkpoint_interval, or
+// the whole run when it checkpoints only at the end (0 when its length is not known here).
+int64_t checkpoint_iterations(const RunConfig& c) {
+  int64_t total = c.training.max_iterations;
+  if (c.dataset.n_images > 0) {
+    const int64_t epochs =
+        c.training.n_epochs * ((c.dataset.n_images + c.batch_size - 1) / c.batch_size);
+    total = total > 0 ? std::min(total, epochs) : epochs;
   }
+  if (c.training.checkpoint_interval <= 0) return std::max<int64_t>(total, 0);
+  return total > 0 ? std::min(total, c.training.checkpoint_interval)
+                   : c.training.checkpoint_interval;
 }
 
 }  // namespace
+
+std::string time_limit_warning(const ExperimentDefinition& experiment,
+                               const std::vector<CellJob>& jobs, const RunnerOptions& options) {
+  const auto& s = options.slurm;
+  const long limit = slurm_time_seconds(s.time);
+  if (limit < 0) return "";
+  std::ostringstream w;
+  const long budget = limit - s.signal_seconds;  // training before USR1 (start-up included)
+  if (budget <= 0) {
+    w << "warning: --time " << s.time << " (" << limit << " s) is not longer than --signal-seconds "
+      << s.signal_seconds << ": every task is signalled to checkpoint as soon as it starts and "
+      << "never trains; give a longer --time (or a smaller --signal-seconds)";
+    return w.str();
+  }
+  // Speeds as `--dry-run` estimates them: the store's finished runs of the dataset on the tasks'
+  // device, else (CPU) the measured benchmark speed; cells of unknown speed are not judged.
+  std::optional<reports::Store> store;
+  if (fs::exists(options.store_path())) store = reports::Store::open(options.store_path());
+  const std::string device = s.gpus_per_run > 0 ? "cuda" : options.device;
+  double worst = 0;
+  for (const auto& job : jobs) {
+    const auto config = cell_config(find_cell(experiment, job.cell), job.options, job.seed);
+    const int64_t iterations = checkpoint_iterations(config);
+    const double rate = expected_rate(store ? &*store : nullptr, experiment.store_experiment,
+                                      config.dataset.name, device);
+    if (iterations <= 0 || rate <= 0) continue;
+    const double seconds = static_cast<double>(iterations * config.batch_size) / rate;
+    if (seconds <= static_cast<double>(budget) || seconds <= worst) continue;
+    worst = seconds;
+    const auto fits = std::max<int64_t>(
+        1, static_cast<int64_t>(static_cast<double>(budget) * rate / config.batch_size / 2));
+    w.str("");
+    w << "warning: --time " << s.time << " leaves a task " << budget
+      << " s of training before its checkpoint signal (--signal-seconds " << s.signal_seconds
+      << "), less than one checkpoint interval of " << job.cell << ": " << iterations
+      << " iterations of " << config.batch_size << " images, about " << std::fixed
+      << std::setprecision(0) << seconds << " s at " << rate << " img/s on " << device
+      << std::defaultfloat << " (the estimate of --dry-run). The signal still checkpoints and "
+      << "requeues the task, but an attempt ended without it (killed at the limit, a node "
+      << "failure) loses all its training: give a longer --time or checkpoint more often, e.g. "
+      << "--set training.checkpoint_interval=" << fits;
+  }
+  return w.str();
+}
 
 std::string slurm_batch_script(const std::string& experiment, const std::vector<CellJob>& jobs,
                                const RunnerOptions& options, const std::string& self) {
@@ -272,7 +324,6 @@ std::string slurm_batch_script(const std::string& experiment, const std::vector<
 
 int submit_to_slurm(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
                     const RunnerOptions& options, std::ostream& out, std::ostream& log) {
-  warn_about_time(options.slurm, log);
   if (!options.dry_run) check_slurm_setup(options, log);
   if (!options.dry_run && fs::exists(options.out_dir + "/runs")) {
     auto store = open_store(options);
@@ -287,6 +338,8 @@ int submit_to_slurm(const ExperimentDefinition& experiment, const std::vector<Ce
     out << experiment.name << ": every run is finished or lacks its data; nothing to submit\n";
     return 0;
   }
+  const std::string warning = time_limit_warning(experiment, todo, options);
+  if (!warning.empty()) log << warning << std::endl;
   const std::string self = self_executable(options);
   const std::string script = slurm_batch_script(experiment.name, todo, options, self);
   if (options.dry_run) {

@@ -20,8 +20,16 @@ namespace dti::experiments {
 
 /// Checks made before anything is submitted; throws dti::Error for sbatch missing from PATH, a
 /// partition Slurm does not know (with Slurm's words) or GPUs asked of a CPU-only LibTorch.
-/// (submit_to_slurm() also warns about a --time too short for the checkpoint signal.)
+/// (submit_to_slurm() also warns about a --time too short: time_limit_warning().)
 void check_slurm_setup(const RunnerOptions& options, std::ostream& log);
+
+/// "" or a warning that --time leaves the tasks of `jobs` no training (not longer than
+/// --signal-seconds) or less training before the checkpoint signal than one checkpoint interval of
+/// some cell takes at its expected speed (expected_rate(): the store's finished runs on the tasks'
+/// device, else the CPU benchmark's; cells of unknown speed are not judged). Approximate: start-up
+/// and evaluation are not counted.
+std::string time_limit_warning(const ExperimentDefinition& experiment,
+                               const std::vector<CellJob>& jobs, const RunnerOptions& options);
 
 /// The batch script of a job array running `jobs` (task i runs jobs[i]) with `runexp` at `self`.
 /// Paths in `jobs` should be absolute (tasks start in another folder, maybe on another node).

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "experiments/cell_job.h"
+#include "experiments/registry.h"
 #include "experiments/run_record.h"
 #include "experiments/slurm_cli.h"
 #include "experiments/slurm_launcher.h"
@@ -69,6 +70,53 @@ TEST(SlurmScript, TimeLimitsInEverySlurmFormat) {
   EXPECT_ERROR_CONTAINS(slurm_time_seconds("1h"), "--time: expected MM");
 }
 
+// Table 1's Tetrominoes run at the paper's settings (batch 32), checkpointing every `interval`.
+std::vector<CellJob> paper_tetrominoes(int64_t interval) {
+  CellJob j = job("tetrominoes", 0);
+  j.options.preset = "paper";
+  j.options.overrides = {"training.checkpoint_interval=" + std::to_string(interval)};
+  return {j};
+}
+
+TEST(SlurmTimeLimit, WarnsWhenATaskGetsLessThanOneCheckpointInterval) {
+  const auto& table1 = find_experiment("table1");
+  RunnerOptions o;
+  o.out_dir = "/nonexistent";  // no store: the CPU benchmark's 184.3 img/s for Tetrominoes
+  o.slurm.signal_seconds = 60;
+  EXPECT_EQ(time_limit_warning(table1, paper_tetrominoes(5000), o), "") << "no --time, no limit";
+  o.slurm.time = "1:00";
+  EXPECT_CONTAINS(time_limit_warning(table1, paper_tetrominoes(5000), o),
+                  "is not longer than --signal-seconds 60: every task is signalled");
+  // 4 min - 60 s = 180 s of training; 5000 iterations of 32 images take about 868 s.
+  o.slurm.time = "4";
+  const std::string w = time_limit_warning(table1, paper_tetrominoes(5000), o);
+  EXPECT_CONTAINS(w, "--time 4 leaves a task 180 s of training before its checkpoint signal");
+  EXPECT_CONTAINS(w,
+                  "one checkpoint interval of tetrominoes: 5000 iterations of 32 images, "
+                  "about 868 s at 184 img/s on cpu");
+  EXPECT_CONTAINS(w, "--set training.checkpoint_interval=518");  // half of the 180 s
+  // 500 iterations (about 87 s) fit into 180 s; 0 (only at the end) is the whole run.
+  EXPECT_EQ(time_limit_warning(table1, paper_tetrominoes(500), o), "");
+  EXPECT_CONTAINS(time_limit_warning(table1, paper_tetrominoes(0), o), "iterations of 32 images");
+  // GPU tasks: no speed known on cuda, so not judged, until the store holds a finished GPU run.
+  o.slurm.gpus_per_run = 1;
+  EXPECT_EQ(time_limit_warning(table1, paper_tetrominoes(5000), o), "");
+  Temp t;
+  o.out_dir = t.path;
+  {
+    auto store = reports::Store::open(o.store_path());
+    store.ensure_experiment("table1");
+    reports::ImportedRun run;
+    run.spec = {"table1", "tetrominoes", "tetrominoes", "", 9, "seed: 9\n", "v1", "2.11", "cuda:0"};
+    run.outcome.images_per_second = 1000;
+    ASSERT_EQ(store.import_runs({run}), 1);
+  }
+  o.slurm.time = "3";  // 120 s of training; 5000 × 32 images at 1000 img/s take 160 s
+  EXPECT_CONTAINS(time_limit_warning(table1, paper_tetrominoes(5000), o),
+                  "about 160 s at 1000 img/s on cuda");
+  EXPECT_EQ(time_limit_warning(table1, paper_tetrominoes(3000), o), "");  // 96 s
+}
+
 TEST(SlurmChecks, SbatchMissingFromPathIsSaidBeforeAnything) {
   const std::string saved = std::getenv("PATH");
   setenv("PATH", "/nonexistent", 1);
@@ -90,6 +138,18 @@ TEST(SlurmChecks, LauncherOptionsAreChecked) {
   o.launcher = "slurm";
   o.jobs = 2;
   EXPECT_ERROR_CONTAINS(check_launcher_options(o), "every run is its own task");
+  o.jobs = 1;
+  o.slurm.gpus_per_run = 1;
+  EXPECT_ERROR_CONTAINS(check_launcher_options(o), "with --device cpu: the tasks would leave");
+  // --device auto is the tasks' choice, not this (login) node's: CUDA when they get GPUs.
+  o.device = "auto";
+  check_launcher_options(o);
+  EXPECT_EQ(o.device, "cuda");
+  o.slurm.gpus_per_run = 0;
+  EXPECT_ERROR_CONTAINS(check_launcher_options(o), "needs --gpus-per-run N");
+  o.device = "auto";
+  check_launcher_options(o);
+  EXPECT_EQ(o.device, "cpu");
 }
 
 TEST(CellJob, SlurmTaskFlagsReadBack) {

@@ -2,7 +2,9 @@
 # A one-node Slurm cluster on this machine for the `slurm` tests (README: Running on a Slurm
 # cluster). `start DIR` writes slurm.conf and a munge key into DIR, starts munged, slurmctld and
 # slurmd in the foreground of background jobs (their pids in DIR/*.pid) and waits until the node
-# is idle; `stop DIR` stops each by its own pid. Clients use SLURM_CONF=DIR/slurm.conf. As root:
+# is idle; `stop DIR` cancels the jobs left, then stops each daemon by its own pid. With OWNER_PID
+# (`start DIR OWNER_PID`), a watchdog runs `stop DIR` when that process dies first (a test killed
+# by its timeout). Clients use SLURM_CONF=DIR/slurm.conf. As root:
 # proctrack/linuxproc and task/none need no cgroup set-up. cred_expire=10: Slurm holds a requeued
 # job for cred_expire + 1 seconds (120 s by default), which would make the preemption test slow.
 set -euo pipefail
@@ -18,12 +20,18 @@ stop_pid() {  # stops the daemon whose pid is in $1, politely then firmly
   rm -f "$1"
 }
 if [ "$cmd" = stop ]; then
+  # Jobs still queued or running (a failed test) end first, so no task outlives its slurmd.
+  if [ -f "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then
+    export SLURM_CONF=$dir/slurm.conf
+    scancel --user="$(id -un)" 2>/dev/null || true
+    for _ in $(seq 30); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.5; done
+  fi
   for d in slurmd slurmctld munged; do stop_pid "$dir/$d.pid"; done
   exit 0
 fi
 [ "$cmd" = start ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 host=$(hostname -s)
-cpus=$(nproc)
+cpus=$(getconf _NPROCESSORS_ONLN)  # not nproc, which OMP_NUM_THREADS lowers
 port=$((20000 + RANDOM % 20000))
 mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
 chmod 700 "$dir/munge"
@@ -70,6 +78,13 @@ slurmctld -D -c > "$dir/slurmctld.out" 2>&1 &
 echo $! > "$dir/slurmctld.pid"
 slurmd -D > "$dir/slurmd.out" 2>&1 &
 echo $! > "$dir/slurmd.pid"
+if [ -n "${3:-}" ]; then  # the watchdog; it ends by itself once `stop` removed slurmd.pid
+  owner=$3
+  (while [ -f "$dir/slurmd.pid" ]; do
+     kill -0 "$owner" 2>/dev/null || { "$0" stop "$dir"; break; }
+     sleep 1
+   done) < /dev/null > /dev/null 2>&1 &
+fi
 for _ in $(seq 300); do
   state=$(sinfo -h -N -o '%T' 2>/dev/null | head -1 || true)
   [ "$state" = idle ] && exit 0
