@@ -12,21 +12,13 @@
 #include "core/trainer.h"
 #include "experiments/paper_model_options.h"
 #include "tests/core/tensor_source.h"
+#include "tests/core/tiny_model.h"
 #include "tests/support/expect_error.h"
 
 namespace dti::test {
 namespace {
 
 using core::DtiSprites;
-
-core::ModelOptions tiny() {
-  auto o = experiments::paper_model_options("tetrominoes");
-  o.image_size = {16, 16};
-  o.sprite_size = {10, 10};
-  o.n_sprites = 3;
-  o.n_objects = 2;
-  return o;
-}
 
 core::TrainerOptions training() {
   core::TrainerOptions t;

@@ -12,6 +12,7 @@
 #include "core/trainer.h"
 #include "experiments/paper_model_options.h"
 #include "tests/core/tensor_source.h"
+#include "tests/core/tiny_model.h"
 #include "tests/support/expect_error.h"
 
 namespace dti::test {
@@ -73,15 +74,6 @@ TEST_F(ReliabilityTest, DamagedCheckpointFallsBackToThePreviousOne) {
   flip_byte(core::previous_checkpoint_path(ckpt), 30);
   EXPECT_TRUE(error_contains([&] { core::load_checkpoint_or_previous(ckpt, &from, &problem); },
                              "delete " + ckpt + " and " + ckpt + ".previous"));
-}
-
-core::ModelOptions tiny() {
-  auto o = experiments::paper_model_options("tetrominoes");
-  o.image_size = {16, 16};
-  o.sprite_size = {10, 10};
-  o.n_sprites = 3;
-  o.n_objects = 2;
-  return o;
 }
 
 core::TrainerOptions training() {
