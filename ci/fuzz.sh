@@ -55,7 +55,7 @@ declare -A sources=(
   [config]="experiments/config.cpp experiments/config_parse.cpp experiments/config_values.cpp
     experiments/config_schema.cpp | $hdf5 $all_libs"
   [checkpoint]="core/checkpoint.cpp | $all_libs"
-  [store]="reports/store.cpp reports/store_queries.cpp reports/store_schema.cpp reports/sqlite_db.cpp
+  [store]="reports/store.cpp reports/store_import.cpp reports/store_data.cpp reports/store_queries.cpp reports/store_schema.cpp reports/sqlite_db.cpp
     reports/liveness.cpp | $all_libs"
   [benchmark_json]="reports/benchmark_import.cpp reports/sqlite_db.cpp | $all_libs"
 )

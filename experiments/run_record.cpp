@@ -365,7 +365,15 @@ CollectSummary collect_records(reports::Store& store, const std::string& out_dir
       ++summary.already;  // the store already says failed (or a local process holds it)
       continue;
     }
-    int64_t id = 0;
+    // Artifacts a task wrote that are gone since (a cleaned scratch folder) are not recorded.
+    std::vector<reports::Artifact> artifacts;
+    for (const auto& a : record->artifacts) {
+      if (fs::exists(a.path)) {
+        artifacts.push_back(a);
+      } else {
+        log << "collect: " << a.path << " (" << a.kind << ") is gone; not recorded" << std::endl;
+      }
+    }
     if (unfinished) {
       // A run stored as failed (or left running) that has since finished: take it over.
       const auto claim = store.claim_run(spec);
@@ -374,8 +382,14 @@ CollectSummary collect_records(reports::Store& store, const std::string& out_dir
         ++summary.already;
         continue;
       }
-      id = claim.run.id;
+      // Idempotent steps, each in its own transaction: a kill before finish_run() leaves the
+      // run unfinished, and the next collect takes it over and repeats them.
+      const int64_t id = claim.run.id;
       store.record_metrics(id, record->metrics);
+      for (const auto& a : artifacts)
+        store.record_artifact(id, a.kind, a.path, a.label, a.iteration);
+      store.set_data_source(id, record->data);
+      store.finish_run(id, record->outcome);
     } else {
       reports::ImportedRun imported{
           spec,
@@ -385,23 +399,15 @@ CollectSummary collect_records(reports::Store& store, const std::string& out_dir
           record->status == "finished" ? reports::RunStatus::finished : reports::RunStatus::failed,
           record->outcome,
           record->error + (record->log_path.empty() ? "" : " (log " + record->log_path + ")"),
-          record->metrics};
+          record->metrics,
+          artifacts,
+          record->data};
+      // One transaction: the run with its metrics, artifacts and data source, or nothing.
       if (store.import_runs({imported}) == 0) {
         ++summary.already;  // another collect got there first
         continue;
       }
-      id = record->status == "finished" ? store.find_finished_run(key)->id
-                                        : store.find_unfinished_run(key)->id;
     }
-    for (const auto& a : record->artifacts) {
-      if (fs::exists(a.path)) {
-        store.record_artifact(id, a.kind, a.path, a.label, a.iteration);
-      } else {
-        log << "collect: " << a.path << " (" << a.kind << ") is gone; not recorded" << std::endl;
-      }
-    }
-    store.set_data_source(id, record->data);
-    if (unfinished) store.finish_run(id, record->outcome);
     log << "collect: " << spec.experiment << "/" << spec.cell << " seed " << spec.seed << ": "
         << record->status << " (" << dir << ")" << std::endl;
     ++summary.ingested;

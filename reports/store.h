@@ -200,6 +200,11 @@ struct ImportedRun {
   std::string error;
   /// Its metric values.
   std::vector<MetricPoint> metrics;
+  /// Files it wrote (kind, path, label, iteration; id and run_id are ignored), recorded in the
+  /// same transaction as the run, so a kill can never leave the run without them.
+  std::vector<Artifact> artifacts;
+  /// Where its data came from.
+  DataSource data;
 };
 
 /// What claim_run() decided.
@@ -307,6 +312,9 @@ class Store {
   Liveness liveness_of(const RunRecord& run) const;
   // Inserts a running run owned by this process; caller holds a transaction.
   int64_t insert_run(const RunSpec& spec);
+  // Records (or updates) one artifact row, idempotently; caller holds a transaction.
+  int64_t upsert_artifact(int64_t run_id, const std::string& kind, const std::string& path,
+                          const std::string& label, std::optional<int64_t> iteration);
   // Makes a failed or stale run this process's; caller holds a transaction.
   void take_over(const RunRecord& run);
   // Ends a running run owned by this process with the given status and outcome.

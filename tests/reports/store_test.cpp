@@ -212,6 +212,39 @@ TEST_F(StoreTest, ImportSkipsKeysAlreadyPresent) {
   EXPECT_DOUBLE_EQ(store.final_metrics(runs[0].id).at("real_time_ns"), 5e5);
 }
 
+// `runexp collect` stores a Slurm task's run with its artifacts and data source in one
+// transaction (issue 13 item 3's kind of gap): a failure part-way leaves no run behind, so the
+// next collect imports all of it instead of finding a finished run without its files.
+TEST_F(StoreTest, ImportRecordsArtifactsAndDataWithTheRunOrNothing) {
+  Store store = Store::open(path_);
+  const std::string png = dir_.file("sprites.png");
+  std::ofstream(png) << "png";
+  ImportedRun imported;
+  imported.spec = spec_for("tetrominoes", 0);
+  imported.host = "node-7";
+  imported.started_at = imported.ended_at = "2026-11-30T10:00:00.000Z";
+  imported.metrics = {{"ari_fg", 0.9, std::nullopt}};
+  imported.data = {"generated", "generated data, not the paper's"};
+  Artifact sprites;
+  sprites.kind = "sprites";
+  sprites.path = png;
+  Artifact missing = sprites;
+  missing.kind = "checkpoint";
+  missing.path = dir_.file("gone.ckpt");
+  imported.artifacts = {sprites, missing};
+  EXPECT_TRUE(error_contains([&] { store.import_runs({imported}); }, "gone.ckpt"));
+  EXPECT_TRUE(store.list_runs(RunFilter("table1")).empty());
+
+  imported.artifacts = {sprites};
+  ASSERT_EQ(store.import_runs({imported}), 1);
+  const auto runs = store.list_runs(RunFilter("table1"));
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].data.kind, "generated");
+  const auto files = store.artifacts(runs[0].id);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].kind, "sprites");
+}
+
 TEST_F(StoreTest, FailedWriteLeavesNothingBehind) {
   Store store = Store::open(path_);
   const int64_t id = store.start_run(spec_for("tetrominoes", 0));
