@@ -112,8 +112,9 @@ TEST(Trainer, ReassignmentAliasesPredictorMomentsByDefaultAndCopiesWithTheOption
     ASSERT_GT(reassignments, 0);
     const auto& adam = trainer.optimizer();
     size_t predictors = 0;
-    for (size_t i = 0; i < model.parameters().size(); ++i) {
-      const auto& p = model.parameters()[i];
+    const auto params = model.parameters();  // a copy: parameters() returns a new vector
+    for (size_t i = 0; i < params.size(); ++i) {
+      const auto& p = params[i];
       if (!p.copy_moments) {
         EXPECT_TRUE(adam.state(i).moment_of.empty()) << p.name;
       } else if (p.group == core::ParameterGroup::kSprites) {
