@@ -22,8 +22,6 @@ namespace dti::datasets {
 enum ChecksumColumn : int { kImageChecksum = 0, kInstanceChecksum = 1, kSemanticChecksum = 2 };
 /// Number of columns of the `checksums` array.
 constexpr int kChecksumColumns = 3;
-/// First format version that carries `checksums` and `content_sha256`.
-constexpr int64_t kChecksummedFormatVersion = 2;
 
 /// CRC-32C of item `index` of one array: its index (8 bytes, little endian), then its bytes.
 uint32_t item_checksum(int64_t index, const uint8_t* data, size_t size);

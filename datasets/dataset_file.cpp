@@ -178,8 +178,7 @@ DatasetWriter::DatasetWriter(std::string path, DatasetInfo info) : impl_(std::ma
   // throws, so a failure here (a full disk fails H5Fcreate after it made the file) removes the
   // temporary itself.
   const auto start_file = [&m] {
-    m.file =
-        Handle(H5Fcreate(m.temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    m.file = h5::create_checksummed_file(m.temp_path);  // format 3: every header checksummed
     DTI_CHECK(m.file.valid(), "cannot create '", m.temp_path, "' for '", m.path, "' (",
               h5::last_error(), ")");
     const auto h = static_cast<hsize_t>(m.info.height), w = static_cast<hsize_t>(m.info.width);
@@ -331,6 +330,14 @@ struct DatasetReader::Impl {
     throw Error(detail::concat("dataset file '", path, "': ", what, ". ", damaged_remedy()));
   }
 
+  // An h5:: helper's error already names the file ("dataset file '<path>': ..."): keep one.
+  [[noreturn]] void bad(const Error& e) const {
+    std::string what = e.what();
+    const std::string prefix = "dataset file '" + path + "': ";
+    if (what.rfind(prefix, 0) == 0) what.erase(0, prefix.size());
+    bad(what);
+  }
+
   // What re-creates the file that was there: a generated file is made again with its own size
   // (from its `<name>_n<count>.h5` name, else its header), never the catalogue's default.
   std::string damaged_remedy() const {
@@ -435,6 +442,18 @@ void DatasetReader::Impl::open() {
     if (hdf5) bad("is truncated or corrupt (HDF5: " + reason + ")");
     bad("is not an HDF5 file");
   }
+  // Before any header or attribute is decoded: libhdf5 parses the old format's unchecksummed
+  // headers as they stand and can read past its buffers on a damaged one (found by fuzzing).
+  const int superblock = h5::superblock_version(file.get());
+  if (superblock < 2) {
+    bad(detail::concat("is in HDF5's old file format (superblock version ", superblock,
+                       "), whose headers and attributes carry no checksums: dataset format 1 "
+                       "or 2 of an older dtisprites, or not a dtisprites file. This build "
+                       "reads format ",
+                       kFormatVersion,
+                       " only, written so that libhdf5 verifies every header "
+                       "before it decodes it"));
+  }
   read_attributes();
   images = open_array("images", true);
   const std::vector<int64_t> image_dims = h5::dims(images.get());
@@ -458,7 +477,7 @@ void DatasetReader::Impl::open() {
   if (info.has_instance_masks && info.max_objects < 1) {
     bad(detail::concat("max_objects = ", info.max_objects, " but the file has instance masks"));
   }
-  if (info.format_version >= kChecksummedFormatVersion) verify_content();
+  verify_content();
 }
 
 // Everything the reader returns outside the pixels must match the writer's digest; the pixels
@@ -474,7 +493,7 @@ void DatasetReader::Impl::verify_content() {
   try {
     stored = h5::read_string(file.get(), "content_sha256", "dataset file '" + path + "'");
   } catch (const Error& e) {
-    bad(e.what());
+    bad(e);
   }
   if (stored != content_digest(info, labels, parts, checksums)) {
     bad("its content digest does not match: an attribute, the shape, a label or a checksum was "
@@ -494,12 +513,13 @@ void DatasetReader::Impl::read_attributes() {
   try {
     info.format_version = h5::read_int(root, "format_version", where);
   } catch (const Error& e) {
-    bad(e.what());
+    bad(e);
   }
-  if (info.format_version > kFormatVersion || info.format_version < 1) {
+  if (info.format_version != kFormatVersion) {
     bad(detail::concat("unsupported format version ", info.format_version,
-                       " (this build reads versions 1..", kFormatVersion,
-                       "; a newer dtisprites wrote it, or the attribute is damaged)"));
+                       " (this build reads version ", kFormatVersion, " only; ",
+                       info.format_version > kFormatVersion ? "a newer" : "an older",
+                       " dtisprites wrote it)"));
   }
   try {
     info.name = h5::read_string(root, "dataset", where);
@@ -516,7 +536,7 @@ void DatasetReader::Impl::read_attributes() {
       info.clustering_parts = h5::read_strings(root, "clustering_parts", where);
     }
   } catch (const Error& e) {
-    bad(e.what());
+    bad(e);
   }
   if (info.num_classes < 0 || info.num_classes > 255 || info.max_objects < 0 ||
       info.max_objects > 255) {

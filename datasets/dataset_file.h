@@ -11,10 +11,11 @@
 
 namespace dti::datasets {
 
-/// Layout version written by this build; readers accept 1..kFormatVersion. Version 2 adds the
-/// checksums that cover every byte a reader returns (dataset_digest.h); version 1 files are read
-/// without them.
-constexpr int64_t kFormatVersion = 2;
+/// Layout version written and read by this build (datasets/FORMAT.md). Version 2 added the
+/// checksums that cover every byte a reader returns (dataset_digest.h); version 3 writes the
+/// file in HDF5's 1.10 format, whose headers libhdf5 verifies before decoding them. Older
+/// files are refused with the command that re-creates them.
+constexpr int64_t kFormatVersion = 3;
 /// Value of the root attribute `format` that marks a dtisprites dataset file.
 constexpr const char* kFormatName = "dtisprites-dataset";
 

@@ -85,6 +85,20 @@ std::string last_error() {
   return innermost.substr(0, innermost.find(':')) + ": " + reason;
 }
 
+Handle create_checksummed_file(const std::string& path) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!fapl.valid() || H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_LATEST) < 0) {
+    return Handle();
+  }
+  return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+}
+
+int superblock_version(hid_t file) {
+  H5F_info2_t info{};
+  if (H5Fget_info2(file, &info) < 0) return -1;
+  return static_cast<int>(info.super.version);
+}
+
 std::string type_name(hid_t type) {
   switch (H5Tget_class(type)) {
     case H5T_INTEGER: {

@@ -42,6 +42,14 @@ void silence_errors();
 /// Innermost description on the calling thread's HDF5 error stack ("" when empty).
 std::string last_error();
 
+/// Creates (truncates) `path` in HDF5's 1.10 file format, whose superblock, object headers,
+/// attributes and chunk indexes all carry checksums that libhdf5 verifies before decoding them
+/// (so a damaged header is refused instead of parsed). Invalid handle on failure.
+Handle create_checksummed_file(const std::string& path);
+/// Superblock version of an open file: 0 or 1 for the old format (no metadata checksums), 2 or 3
+/// for files written with 1.8/1.10 format bounds. -1 when it cannot be read.
+int superblock_version(hid_t file);
+
 /// Human-readable element type, e.g. "uint8", "int64", "float32", "string".
 std::string type_name(hid_t type);
 /// Dimensions of a dataset.

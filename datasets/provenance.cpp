@@ -1,13 +1,15 @@
 #include "datasets/provenance.h"
 
 #include <cstdio>
+#include <string>
+
+#include "datasets/dataset_file.h"
 
 namespace dti::datasets {
 namespace {
 
-// Version of this software, recorded with every file.
-// The layout version of dataset_file.h (kFormatVersion).
-constexpr const char* kSoftware = "dtisprites datasets (format 2)";
+// Version of this software, recorded with every file: the layout version of dataset_file.h.
+const std::string kSoftware = "dtisprites datasets (format " + std::to_string(kFormatVersion) + ")";
 
 }  // namespace
 

@@ -43,9 +43,13 @@ Sample toy_sample(int i) {
 }
 
 // Writes a hand-made HDF5 file: `images` of the given type and shape plus valid attributes.
+// `old_layout` writes HDF5's default (pre-1.8) file format, as format 1 and 2 files were.
 void write_raw(const std::string& path, hid_t type, const std::vector<hsize_t>& dims,
-               int64_t version = 1, bool with_format = true) {
-  h5::Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+               int64_t version = kFormatVersion, bool with_format = true, bool old_layout = false) {
+  h5::Handle file =
+      old_layout
+          ? h5::Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose)
+          : h5::create_checksummed_file(path);
   h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
   h5::Handle ds(
       H5Dcreate2(file.get(), "images", type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
@@ -211,19 +215,59 @@ TEST_F(FormatTest, WrongTypesAndShapesAreExplained) {
 }
 
 TEST_F(FormatTest, VersionAndIdentityAreChecked) {
-  write_raw(path("v3.h5"), H5T_STD_U8LE, {2, 8, 8, 3}, 3);
-  EXPECT_ERROR_CONTAINS(DatasetReader(path("v3.h5")),
-                        "unsupported format version 3 (this build reads versions 1..2");
-  // Version 2 promises checksums of everything; a file without them is refused.
+  write_raw(path("v4.h5"), H5T_STD_U8LE, {2, 8, 8, 3}, 4);
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("v4.h5")),
+                        "unsupported format version 4 (this build reads version 3 only; a newer");
   write_raw(path("v2.h5"), H5T_STD_U8LE, {2, 8, 8, 3}, 2);
-  EXPECT_ERROR_CONTAINS(DatasetReader(path("v2.h5")), "no 'checksums' array");
-  write_raw(path("foreign.h5"), H5T_STD_U8LE, {2, 8, 8, 3}, 1, false);
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("v2.h5")), "an older dtisprites wrote it");
+  // Version 3 promises checksums of everything; a file without them is refused.
+  write_raw(path("bare.h5"), H5T_STD_U8LE, {2, 8, 8, 3});
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("bare.h5")), "no 'checksums' array");
+  write_raw(path("foreign.h5"), H5T_STD_U8LE, {2, 8, 8, 3}, 3, false);
   EXPECT_ERROR_CONTAINS(DatasetReader(path("foreign.h5")),
                         "is an HDF5 file but not a dtisprites dataset");
-  write_raw(path("toy.h5"), H5T_STD_U8LE, {2, 8, 8, 3});
+  TetrominoesOptions options;
+  options.count = 4;
+  options.show_progress = false;
+  generate_tetrominoes(options, path("toy.h5"));
   EXPECT_NO_THROW(DatasetReader(path("toy.h5")));
   EXPECT_ERROR_CONTAINS(DatasetReader(path("toy.h5"), "clevr6"),
-                        "holds dataset 'toy', expected 'clevr6'");
+                        "holds dataset 'tetrominoes', expected 'clevr6'");
+}
+
+TEST_F(FormatTest, AMissingAttributeNamesTheFileOnce) {
+  write_raw(path("toy.h5"), H5T_STD_U8LE, {2, 8, 8, 3});
+  {
+    h5::Handle file(H5Fopen(path("toy.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+    ASSERT_GE(H5Adelete(file.get(), "num_classes"), 0);
+  }
+  try {
+    DatasetReader reader(path("toy.h5"));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("dataset file '" + path("toy.h5") + "': missing attribute 'num_classes'"),
+              std::string::npos)
+        << what;
+    EXPECT_EQ(what.find("dataset file", 1), std::string::npos) << what;
+  }
+}
+
+// Format 1 and 2 files were written in HDF5's old format, whose headers carry no checksums and
+// which libhdf5 decodes unverified (fuzzing found it reading past its buffers on damaged ones):
+// refused before any attribute is read, with the command that makes the file again.
+TEST_F(FormatTest, OldHdf5LayoutIsRefusedBeforeItsHeadersAreDecoded) {
+  write_raw(path("tetrominoes_n48.h5"), H5T_STD_U8LE, {48, 35, 35, 3}, 2, true, true);
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("tetrominoes_n48.h5")),
+                        "is in HDF5's old file format (superblock version 0)");
+  EXPECT_ERROR_CONTAINS(DatasetReader(path("tetrominoes_n48.h5")), "--n 48");
+  // What this build writes: superblock version 3.
+  TetrominoesOptions options;
+  options.count = 2;
+  options.show_progress = false;
+  generate_tetrominoes(options, path("new.h5"));
+  h5::Handle file(H5Fopen(path("new.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  EXPECT_EQ(h5::superblock_version(file.get()), 3);
 }
 
 }  // namespace
