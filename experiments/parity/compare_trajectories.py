@@ -21,6 +21,30 @@ def tensor_rel(a, b, name, s):
     return max(rel, np.abs(pa - pb).max() / max(sb[1] / n, 1e-30))
 
 
+def first(mask):
+    """1-based first step where mask is true, or 'none'."""
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) + 1 if hits.size else 'none'
+
+
+def gradients(a, b):
+    """Per step recorded in both (--grad-steps): sum|ga - gb| / sum|gb| per tensor, as parity_replay."""
+    if 'grads' not in a or 'grads' not in b:
+        return
+    for step in sorted(set(a['grads']) & set(b['grads'])):
+        rows, zeros = [], 0
+        for n in sorted(b['grads/' + step]):
+            ga, gb = a[f'grads/{step}/{n}'][()].astype(np.float64), b[f'grads/{step}/{n}'][()].astype(np.float64)
+            ref, diff = np.abs(gb).sum(), np.abs(ga - gb).sum()
+            rows.append((0.0 if diff == 0 else diff / max(ref, 1e-300), ref, n))
+            zeros += int(((ga == 0) != (gb == 0)).sum())
+        rows.sort(reverse=True)
+        print(f'gradients at step {int(step)}: worst relative L1 difference {rows[0][0]:.3g}, '
+              f'{zeros} elements exactly 0 on one side only')
+        for rel, ref, n in rows[:4]:
+            print(f'  {rel:.3g}  (sum|g| {ref:.3g})  {n}')
+
+
 def is_norm(name):
     return '.bn' in name or 'downsample.1' in name
 
@@ -40,8 +64,18 @@ def main():
         print(f'{S} steps: loss max rel {loss_rel.max():.3g}; steps with differing selections '
               f'{int((sel > 0).sum())}; tensors max rel: BatchNorm weights/biases {norm:.3g}, '
               f'all others {other:.3g}')
+        print('loss rel, steps 1-5: ' + ' '.join(f'{v:.2g}' for v in loss_rel[:5]) +
+              f'; first step beyond 1e-4: {first(loss_rel > 1e-4)}, beyond 1e-3: {first(loss_rel > 1e-3)}'
+              f'; first differing selection: {first(sel > 0)}')
         for n in sorted(worst, key=worst.get, reverse=True)[:8]:
             print(f'  {worst[n]:.3g}  {n}')
+        if S >= 50:  # as parity_replay: chaos from rounding averages out, a bias does not
+            print('loss bias per 50 steps, mean (A - B)/B [mean loss B, A]:')
+            for s0 in range(0, S - 49, 50):
+                w = slice(s0, s0 + 50)
+                print(f'  steps {s0 + 1}-{s0 + 50}: {((la[w] - lb[w]) / lb[w]).mean():+.3g} '
+                      f'[{lb[w].mean():.6f}, {la[w].mean():.6f}]')
+        gradients(a, b)
 
 
 if __name__ == '__main__':

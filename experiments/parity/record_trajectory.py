@@ -19,6 +19,8 @@ Written to an HDF5 file (gzip, float32 except losses):
   steps/loss        float64 [S]; steps/selection int64 [S,L,B] (chosen sprite per layer)
   steps/sum/<name>  float64 [S,2]: sum and sum of |x| of each tensor after the step
   steps/probe/<name> float32 [S,P]: the tensor's values at probe_index/<name> after the step
+  grads/<NNNNNN>/<name> float32: every parameter's full gradient at step NNNNNN (1-based, --grad-steps),
+                    after backward and before the optimiser step
   checks/*          reassignment checks: iteration, layer drawn (np.random.randint), source, reassigned
 Steps are 1-based in messages; row s holds step s+1.
 """
@@ -84,23 +86,23 @@ def encoder_name(n):
     return f'layer{i - 2}.' + '.'.join(parts[2:])
 
 
-def predictor_tensors(prefix, mlps):
+def predictor_tensors(prefix, mlps, get=lambda t: t):
     """G of their MLPs (Linear D->128, ReLU, Linear 128->128, ReLU, Linear 128->P) as our stacked
     PredictorBank tensors: w1 [D,G,H], b1 [G,H], w2 [G,H,H], b2 [G,H], w3 [G,H,P], b3 [G,P]."""
     lin = [[m for m in mlp if isinstance(m, torch.nn.Linear)] for mlp in mlps]
     if any(len(ls) != 3 for ls in lin):
         raise ValueError(f'{prefix}: expected 3 linear layers per MLP')
     return {
-        prefix + '.w1': torch.stack([ls[0].weight.t() for ls in lin], 1),
-        prefix + '.b1': torch.stack([ls[0].bias for ls in lin], 0),
-        prefix + '.w2': torch.stack([ls[1].weight.t() for ls in lin], 0),
-        prefix + '.b2': torch.stack([ls[1].bias for ls in lin], 0),
-        prefix + '.w3': torch.stack([ls[2].weight.t() for ls in lin], 0),
-        prefix + '.b3': torch.stack([ls[2].bias for ls in lin], 0),
+        prefix + '.w1': torch.stack([get(ls[0].weight).t() for ls in lin], 1),
+        prefix + '.b1': torch.stack([get(ls[0].bias) for ls in lin], 0),
+        prefix + '.w2': torch.stack([get(ls[1].weight).t() for ls in lin], 0),
+        prefix + '.b2': torch.stack([get(ls[1].bias) for ls in lin], 0),
+        prefix + '.w3': torch.stack([get(ls[2].weight).t() for ls in lin], 0),
+        prefix + '.b3': torch.stack([get(ls[2].bias) for ls in lin], 0),
     }
 
 
-def network_tensors(prefix, tsf):
+def network_tensors(prefix, tsf, get=lambda t: t):
     """One of their PrototypeTransformationNetworks as our TransformationNetwork's tensors."""
     out = {}
     if tsf.is_identity:
@@ -110,29 +112,36 @@ def network_tensors(prefix, tsf):
         kind = KINDS.get(type(module).__name__)
         if kind is None:
             continue  # identity module: no predictor
-        out.update(predictor_tensors(f'{prefix}.{i}_{kind}', [s.tsf_modules[i].regressor for s in seqs]))
+        out.update(predictor_tensors(f'{prefix}.{i}_{kind}', [s.tsf_modules[i].regressor for s in seqs], get))
     return out
 
 
-def our_state(model):
-    """Every parameter and BatchNorm buffer of their model under our names (detached copies)."""
+def grad_or_zero(t):
+    return t.grad if t.grad is not None else torch.zeros_like(t)
+
+
+def our_state(model, get=lambda t: t):
+    """Every parameter and BatchNorm buffer of their model under our names (detached copies);
+    with get=grad_or_zero, the parameters' gradients instead (no buffers)."""
+    grads = get is grad_or_zero
     with torch.no_grad():
-        out = {'model.sprites.appearance': model.prototype_params, 'model.sprites.masks': model.mask_params}
+        out = {'model.sprites.appearance': get(model.prototype_params),
+               'model.sprites.masks': get(model.mask_params)}
         if model.learn_backgrounds:
-            out['model.backgrounds'] = model.bkg_params
+            out['model.backgrounds'] = get(model.bkg_params)
         for n, t in model.encoder.named_parameters():
-            out['model.encoder.' + encoder_name(n)] = t
-        for n, t in model.encoder.named_buffers():
+            out['model.encoder.' + encoder_name(n)] = get(t)
+        for n, t in ([] if grads else model.encoder.named_buffers()):
             out['buffer.encoder.' + encoder_name(n)] = t
         nets = {}
         for l, tsf in enumerate(model.sprite_transformers):
-            nets.update(network_tensors(f'sprite_network.{l}', tsf))
+            nets.update(network_tensors(f'sprite_network.{l}', tsf, get))
         if model.has_layer_tsf:
-            nets.update(network_tensors('layer_network', model.layer_transformer))
+            nets.update(network_tensors('layer_network', model.layer_transformer, get))
         if model.learn_backgrounds:
-            nets.update(network_tensors('background_network', model.bkg_transformer))
+            nets.update(network_tensors('background_network', model.bkg_transformer, get))
         if model.pred_occlusion:
-            nets.update(predictor_tensors('occlusion_predictor', [model.occ_predictor]))
+            nets.update(predictor_tensors('occlusion_predictor', [model.occ_predictor], get))
         out.update({'model.' + k: v for k, v in nets.items()})
         return {k: v.detach().clone().contiguous() for k, v in out.items()}
 
@@ -184,6 +193,8 @@ def main():
     ap.add_argument('--probes', type=int, default=16, help='values recorded per tensor and step')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--grad-steps', default='1',
+                    help='comma-separated 1-based steps whose gradients are recorded in full ("" for none)')
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -206,6 +217,7 @@ def main():
         sys.exit(f'steps_per_epoch x batch = {E * B} images, but only {n} available: lower --steps-per-epoch')
     images = to_float(pixels)
     model, optimizer, scheduler = build(cfg, images)
+    grad_steps = {int(v) for v in args.grad_steps.split(',') if v.strip()}
     L, K = model.n_objects, model.n_sprites
     if not model.estimate_minimum and (L > 1 or model.n_backgrounds > 1):
         sys.exit('exhaustive selection is recorded for one layer and at most one background only')
@@ -221,7 +233,7 @@ def main():
     del order_rng
 
     rec = {'loss': np.zeros(S), 'selection': np.zeros((S, L, B), np.int64),
-           'state': [], 'noise': np.zeros((S, N_NOISE_PROBES), np.float32),
+           'state': [], 'noise': np.zeros((S, N_NOISE_PROBES), np.float32), 'grads': {},
            'sum': {k: np.zeros((S, 2)) for k in names}, 'probe': {k: np.zeros((S, len(probe_index[k])), np.float32)
                                                               for k in names}}
     checks = {'iteration': [], 'layer': [], 'source': [], 'reassigned': []}
@@ -238,6 +250,8 @@ def main():
         optimizer.zero_grad()
         loss, distances = model(x)
         loss.backward()
+        if s + 1 in grad_steps:  # before the step: Adam's weight decay does not touch .grad
+            rec['grads'][s + 1] = our_state(model, grad_or_zero)
         optimizer.step()
         rec['loss'][s] = loss.item()
         with torch.no_grad():
@@ -304,6 +318,9 @@ def main():
         gz(f, 'rng/noise_probe', rec['noise'])
         gz(f, 'steps/loss', rec['loss'])
         gz(f, 'steps/selection', rec['selection'])
+        for step, grads in rec['grads'].items():
+            for k, g in grads.items():
+                gz(f, f'grads/{step:06d}/' + k, g.float().numpy())
         gz(f, 'checks/iteration', np.array(checks['iteration'], np.int64))
         gz(f, 'checks/layer', np.array(checks['layer'], np.int64))
         gz(f, 'checks/source', np.array(checks['source'], np.int64))

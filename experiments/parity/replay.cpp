@@ -183,6 +183,34 @@ void summarise(const ReplayOptions& o, ReplayResult& r) {
   }
 }
 
+// Our gradients (still on the parameters after the optimiser step: Adam adds weight decay to a
+// copy) against theirs recorded at the same step, worst first.
+void compare_gradients(const core::DtiSprites& model, int64_t step,
+                       const std::map<std::string, at::Tensor>& theirs,
+                       std::vector<GradientComparison>& out) {
+  const size_t first = out.size();
+  for (const auto& nt : core::model_tensors(model)) {
+    auto it = theirs.find(nt.name);
+    if (it == theirs.end()) continue;  // buffers
+    const auto& grad = nt.tensor.grad();
+    auto ours = grad.defined() ? grad.detach().to(at::kCPU).to(at::kDouble)
+                               : at::zeros(nt.tensor.sizes(), at::kDouble);
+    auto ref = it->second.to(at::kDouble);
+    DTI_CHECK(ours.sizes() == ref.sizes(), "gradient of ", nt.name, " at step ", step,
+              ": recorded shape ", ref.sizes(), ", ours ", ours.sizes());
+    GradientComparison c;
+    c.step = step;
+    c.name = nt.name;
+    c.ref_abs = ref.abs().sum().item<double>();
+    const double diff = (ours - ref).abs().sum().item<double>();
+    c.rel = diff == 0 ? 0 : diff / std::max(c.ref_abs, 1e-300);
+    c.zero_mismatch = ours.eq(0).ne(ref.eq(0)).sum().item<int64_t>();
+    out.push_back(c);
+  }
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+            [](const GradientComparison& a, const GradientComparison& b) { return a.rel > b.rel; });
+}
+
 }  // namespace
 
 bool is_norm_parameter(const std::string& name) {
@@ -220,6 +248,8 @@ ReplayResult replay(const Trajectory& t, const ReplayOptions& options) {
     c.loss_ours = loss.item<double>();
     c.loss_rel = std::abs(c.loss_ours - c.loss_ref) / std::max(std::abs(c.loss_ref), 1e-30);
     c.selection_diff = selection.to(at::kCPU).ne(t.selection[s]).sum().item<int64_t>();
+    auto g = t.grads.find(s + 1);
+    if (g != t.grads.end()) compare_gradients(model, s + 1, g->second, r.gradients);
   });
   size_t next_check = 0;
   trainer.set_layer_draw([&](int64_t) {
@@ -246,6 +276,57 @@ ReplayResult replay(const Trajectory& t, const ReplayOptions& options) {
   summarise(options, r);
   return r;
 }
+
+namespace {
+
+// Mean signed relative loss difference (ours − theirs)/theirs per window of 50 steps, and the
+// mean losses: chaos from rounding averages out, a systematic difference does not.
+void print_loss_bias(const ReplayResult& r, std::ostream& out) {
+  constexpr size_t kWindow = 50;
+  if (r.steps.size() < kWindow) return;
+  out << "loss bias per " << kWindow
+      << " steps, mean (ours - theirs)/theirs [mean loss theirs, ours]:";
+  for (size_t begin = 0; begin + kWindow <= r.steps.size(); begin += kWindow) {
+    double rel = 0, ref = 0, ours = 0;
+    for (size_t i = begin; i < begin + kWindow; ++i) {
+      const auto& c = r.steps[i];
+      rel += (c.loss_ours - c.loss_ref) / std::max(std::abs(c.loss_ref), 1e-30);
+      ref += c.loss_ref;
+      ours += c.loss_ours;
+    }
+    const double n = static_cast<double>(kWindow);
+    out << "\n  steps " << begin + 1 << "-" << begin + kWindow << ": " << std::showpos << rel / n
+        << std::noshowpos << " [" << std::setprecision(6) << ref / n << ", " << ours / n << "]"
+        << std::setprecision(3);
+  }
+  out << "\n";
+}
+
+// Per recorded step: the 6 parameters whose gradients differ most, and exact-zero disagreements.
+void print_gradients(const ReplayResult& r, std::ostream& out) {
+  int64_t step = 0;
+  int shown = 0;
+  for (const auto& g : r.gradients) {
+    if (g.step != step) {
+      step = g.step;
+      shown = 0;
+      int64_t zeros = 0;
+      double worst = 0;
+      for (const auto& h : r.gradients) {
+        if (h.step != step) continue;
+        zeros += h.zero_mismatch;
+        worst = std::max(worst, h.rel);
+      }
+      out << "gradients at step " << step << ": worst relative L1 difference " << worst << ", "
+          << zeros << " elements exactly 0 on one side only\n";
+    }
+    if (++shown > 6) continue;
+    out << "  " << std::setw(10) << g.rel << "  " << std::setw(11) << g.ref_abs << "  "
+        << std::setw(6) << g.zero_mismatch << "  " << g.name << "\n";
+  }
+}
+
+}  // namespace
 
 void print_replay(const Trajectory& t, const ReplayOptions& o, const ReplayResult& r, int64_t every,
                   std::ostream& out) {
@@ -279,6 +360,8 @@ void print_replay(const Trajectory& t, const ReplayOptions& o, const ReplayResul
           << ts.name << "\n";
     }
   }
+  print_loss_bias(r, out);
+  print_gradients(r, out);
   out << "steps with a differing selection: " << r.selection_steps_differing << " of "
       << r.steps.size() << "; reassignment checks compared: " << r.checks << " (" << r.reassignments
       << " reassigned)\n";

@@ -51,8 +51,19 @@ struct TensorSummary {
   int64_t first_over = -1;  ///< First step beyond the tolerance, -1 = never.
 };
 
+/// One parameter's gradient at a step whose gradients were recorded (--grad-steps).
+struct GradientComparison {
+  int64_t step = 0;           ///< 1-based.
+  std::string name;           ///< Our name.
+  double rel = 0;             ///< Σ|ours − theirs| / Σ|theirs| (0 when both are all zero).
+  double ref_abs = 0;         ///< Σ|theirs|.
+  int64_t zero_mismatch = 0;  ///< Elements exactly 0 on one side only.
+};
+
 /// The replay's outcome.
 struct ReplayResult {
+  std::vector<GradientComparison>
+      gradients;                          ///< Recorded steps × parameters, worst first per step.
   std::vector<StepComparison> steps;      ///< One per replayed step.
   std::vector<TensorSummary> tensors;     ///< One per tensor, sorted by max_rel, worst first.
   int64_t first_divergence = -1;          ///< First step where anything parted, -1 = none.

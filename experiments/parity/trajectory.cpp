@@ -80,6 +80,21 @@ void read_checks(hid_t file, Trajectory& t) {
   }
 }
 
+// grads/<NNNNNN>/<name>: optional (recordings before --grad-steps have none).
+void read_grads(hid_t file, Trajectory& t) {
+  if (H5Lexists(file, "grads", H5P_DEFAULT) <= 0) return;
+  for (const auto& step : members(file, t.path, "grads")) {
+    const int64_t s = std::stoll(step);
+    DTI_CHECK(s >= 1 && s <= t.steps, t.path, ": grads/", step, " is outside steps 1..", t.steps);
+    auto& by_name = t.grads[s];
+    for (const auto& name : members(file, t.path, "grads/" + step)) {
+      DTI_CHECK(t.tensors.count(name) == 1, t.path, ": grads/", step, "/", name,
+                " names no recorded tensor");
+      by_name[name] = read_tensor(file, t.path, "grads/" + step + "/" + name, at::kFloat);
+    }
+  }
+}
+
 }  // namespace
 
 Trajectory read_trajectory(const std::string& path) {
@@ -125,6 +140,7 @@ Trajectory read_trajectory(const std::string& path) {
               " has records for ", r.sums.size(0), " steps; expected ", S);
     t.tensors.emplace(name, r);
   }
+  read_grads(f, t);
   return t;
 }
 

@@ -44,6 +44,9 @@ struct Trajectory {
   at::Tensor selection;    ///< int64 [S,L,B].
   std::vector<RecordedCheck> checks;              ///< In order.
   std::map<std::string, RecordedTensor> tensors;  ///< By our name ("model.x", "buffer.x").
+  /// Full gradients (after backward, before the optimiser step) at the recorded 1-based steps,
+  /// by our parameter name; empty when recorded without --grad-steps.
+  std::map<int64_t, std::map<std::string, at::Tensor>> grads;
 };
 
 /// Reads a trajectory file; a missing or malformed part raises dti::Error naming the file, the

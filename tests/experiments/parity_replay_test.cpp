@@ -53,6 +53,35 @@ TEST(ParityReplay, RecordedTetrominoesTrajectoryAgrees) {
   EXPECT_GE(r.checks, 1);
 }
 
+// From the same state and batch, every parameter's gradient at step 1 (recorded in full) equals
+// theirs up to float32 rounding: measured 1.6e-6 (Σ|Δ| / Σ|theirs|, worst tensor) on LibTorch
+// 1.13, and no element zero on one side only (Adam would leave it in place on that side only).
+TEST(ParityReplay, GradientsAtStepOneAgree) {
+  auto o = options();
+  o.max_steps = 1;
+  const auto r = replay(recorded(), o);
+  ASSERT_FALSE(r.gradients.empty()) << "the golden file holds no gradients (--grad-steps)";
+  EXPECT_GE(r.gradients.size(), recorded().grads.at(1).size());
+  for (const auto& g : r.gradients) {
+    EXPECT_EQ(g.step, 1);
+    EXPECT_LT(g.rel, 1e-5) << g.name;
+    EXPECT_EQ(g.zero_mismatch, 0) << g.name;
+  }
+}
+
+// ... and the gradient comparison can fail: one recorded gradient 1% larger is the worst one.
+TEST(ParityReplay, ReportsATamperedGradient) {
+  Trajectory t = recorded();
+  auto& g = t.grads.at(1).at("model.layer_network.0_color.w3");
+  g = g * 1.01;
+  auto o = options();
+  o.max_steps = 1;
+  const auto r = replay(t, o);
+  ASSERT_FALSE(r.gradients.empty());
+  EXPECT_EQ(r.gradients.front().name, "model.layer_network.0_color.w3");
+  EXPECT_NEAR(r.gradients.front().rel, 0.01 / 1.01, 1e-4);
+}
+
 // The comparison can fail: a recorded loss off by 1% at step 3 is reported there, as the loss.
 TEST(ParityReplay, ReportsATamperedLossAtItsStep) {
   if (!bounds_measured_for_this_libtorch()) GTEST_SKIP() << "bounds measured on LibTorch 1.13";
