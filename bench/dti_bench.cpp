@@ -4,6 +4,8 @@
 //   BM_TrainStep    forward, backward and Adam step in training mode; /initial = a fresh model
 //                   (first curriculum stage, sprites frozen where the config says), /active =
 //                   every module on and sprites trainable.
+//   BM_TrainStepPhase  one phase of an /active step (forward, backward, Adam) at 1x and 4x the
+//                   batch, timed between device syncs.
 // Run: build/bench/dti_bench --benchmark_format=json > bench.json (loadable by `runexp report`).
 // DTI_BENCH_DEVICE=cuda runs on the GPU (each iteration ends with a host sync through .item()).
 #include <ATen/ATen.h>
@@ -13,7 +15,9 @@
 #include <sys/resource.h>
 #include <torch/version.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "core/adam.h"
@@ -113,38 +117,91 @@ void BM_GreedySelect(benchmark::State& state) {
   state.SetLabel(s.name);
 }
 
+// A model, its optimiser (the paper's two groups and learning rates) and a random batch.
+struct StepFixture {
+  StepFixture(const Setting& s, bool active, int64_t batch, at::Device dev)
+      : model(dti::experiments::paper_model_options(s.name), 0), device(dev) {
+    model.to(dev);
+    model.set_epoch(active ? s.active_epoch : 0);
+    std::vector<dti::core::AdamParameter> params;
+    for (const auto& p : model.parameters()) {
+      params.push_back({p.name, p.tensor, p.group == dti::core::ParameterGroup::kSprites ? 0u : 1u,
+                        p.encoder ? model.encoder_multiplicity() : 1});
+    }
+    const double lr = model.num_layers() == 1 ? 1e-3 : 1e-4;
+    adam = std::make_unique<dti::core::Adam>(
+        params, std::vector<dti::core::AdamGroup>{{lr, 0.0}, {lr, 1e-6}});
+    auto o = model.options();
+    x = at::rand({batch, o.channels, o.image_size[0], o.image_size[1]}, dev);
+    dti::core::apply_matmul_precision(precision);
+  }
+  dti::core::TrainOutput forward() {
+    dti::core::AutocastScope autocast(precision, device);
+    return model.forward_train(x);
+  }
+  DtiSprites model;
+  at::Device device;
+  std::unique_ptr<dti::core::Adam> adam;
+  at::Tensor x;
+  dti::core::Precision precision = bench_precision();
+};
+
 void BM_TrainStep(benchmark::State& state) {
   const Setting& s = kSettings[state.range(0)];
   const bool active = state.range(1) != 0;
-  const auto dev = bench_device();
-  DtiSprites model(dti::experiments::paper_model_options(s.name), 0);
-  model.to(dev);
-  model.set_epoch(active ? s.active_epoch : 0);
-  std::vector<dti::core::AdamParameter> params;
-  for (const auto& p : model.parameters()) {
-    params.push_back({p.name, p.tensor, p.group == dti::core::ParameterGroup::kSprites ? 0u : 1u,
-                      p.encoder ? model.encoder_multiplicity() : 1});
-  }
-  const bool single_object = model.num_layers() == 1;
-  const double lr = single_object ? 1e-3 : 1e-4;
-  dti::core::Adam adam(params, {{lr, 0.0}, {lr, 1e-6}});
-  auto o = model.options();
-  auto x = at::rand({s.batch, o.channels, o.image_size[0], o.image_size[1]}, dev);
-  const auto precision = bench_precision();
-  dti::core::apply_matmul_precision(precision);
+  StepFixture f(s, active, s.batch, bench_device());
   for (auto _ : state) {
-    adam.zero_grad();
-    auto out = [&] {
-      dti::core::AutocastScope autocast(precision, dev);
-      return model.forward_train(x);
-    }();
+    f.adam->zero_grad();
+    auto out = f.forward();
     out.loss.backward();
-    adam.step();
+    f.adam->step();
     benchmark::DoNotOptimize(out.loss.item<float>());
   }
   finish(state, s.batch);
   state.SetLabel(std::string(s.name) + (active ? "/active" : "/initial") + "/" +
-                 dti::core::precision_name(precision));
+                 dti::core::precision_name(f.precision));
+}
+
+// Waits for every kernel queued on the device (a one-element copy to the host joins the stream).
+void sync(const at::Device& dev) {
+  if (!dev.is_cpu()) benchmark::DoNotOptimize(at::zeros({1}, at::TensorOptions(dev)).cpu());
+}
+
+// Where a training step's time goes (issue 8, "measure first"): each iteration runs a whole step
+// but times one phase, between device syncs: 0 = forward (features, every candidate, selection,
+// the chosen sprites again, composition, loss), 1 = backward, 2 = Adam. The batch at 1x and 4x
+// the paper's: a phase whose time hardly grows with the batch is bound by kernel launches (what a
+// CUDA graph would remove), one that grows in proportion by the device's arithmetic.
+void BM_TrainStepPhase(benchmark::State& state) {
+  const Setting& s = kSettings[state.range(0)];
+  const int64_t phase = state.range(1), batch = s.batch * state.range(2);
+  StepFixture f(s, /*active=*/true, batch, bench_device());
+  for (int warm = 0; warm < 2; ++warm) {  // lazy initialisation, allocator caches, cuDNN plans
+    f.adam->zero_grad();
+    f.forward().loss.backward();
+    f.adam->step();
+  }
+  for (auto _ : state) {
+    f.adam->zero_grad();
+    sync(f.device);
+    auto t0 = std::chrono::steady_clock::now();
+    auto out = f.forward();
+    sync(f.device);
+    auto t1 = std::chrono::steady_clock::now();
+    out.loss.backward();
+    sync(f.device);
+    auto t2 = std::chrono::steady_clock::now();
+    f.adam->step();
+    sync(f.device);
+    auto t3 = std::chrono::steady_clock::now();
+    const auto begin = phase == 0 ? t0 : phase == 1 ? t1 : t2;
+    const auto end = phase == 0 ? t1 : phase == 1 ? t2 : t3;
+    state.SetIterationTime(std::chrono::duration<double>(end - begin).count());
+  }
+  finish(state, batch);
+  static const char* const kPhases[] = {"forward", "backward", "adam"};
+  state.SetLabel(std::string(s.name) + "/active/" + kPhases[phase] + "/batch " +
+                 std::to_string(batch) + "/" + dti::core::precision_name(f.precision));
 }
 
 BENCHMARK(BM_Compose)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -155,6 +212,12 @@ BENCHMARK(BM_TrainStep)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(3.0)
     ->UseRealTime();
+// Tetrominoes, Multi-dSprites and CLEVR6 x {forward, backward, Adam} x {1, 4} x the batch.
+BENCHMARK(BM_TrainStepPhase)
+    ->ArgsProduct({{0, 1, 3}, {0, 1, 2}, {1, 4}})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(1.0)
+    ->UseManualTime();
 
 }  // namespace
 

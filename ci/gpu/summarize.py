@@ -82,6 +82,7 @@ def load_bench(path):
             continue
         rows.append({
             "name": b.get("name"),
+            "label": b.get("label", ""),
             "images_per_second": b.get("items_per_second"),
             "time_per_iteration": b.get("real_time"),
             "time_unit": b.get("time_unit"),
@@ -154,12 +155,13 @@ def markdown(s):
     b = s.get("bench")
     if b and b["benchmarks"]:
         lines += ["", f"## dti_bench on {b['context'].get('device', '?')}", "",
-                  "| benchmark | images/s | time/iteration | peak RSS MB |", "|---|---|---|---|"]
+                  "| benchmark | what | images/s | time/iteration | peak RSS MB |",
+                  "|---|---|---|---|---|"]
         for r in b["benchmarks"]:
             ips = f"{r['images_per_second']:.1f}" if r["images_per_second"] else "-"
             tpi = f"{r['time_per_iteration']:.3f} {r['time_unit']}" if r["time_per_iteration"] else "-"
             rss = f"{r['peak_rss_MB']:.0f}" if r["peak_rss_MB"] else "-"
-            lines.append(f"| {r['name']} | {ips} | {tpi} | {rss} |")
+            lines.append(f"| {r['name']} | {r.get('label', '')} | {ips} | {tpi} | {rss} |")
     tr = s.get("train")
     if tr:
         lines += ["", "## Training (Tetrominoes)", "",
