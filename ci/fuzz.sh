@@ -47,7 +47,7 @@ all_libs="-Wl,--start-group build/experiments/libdti_experiments.a build/core/li
 declare -A sources=(
   [tfrecord]="datasets/tfrecord.cpp datasets/crc32c.cpp | -lz"
   [tf_example]="datasets/tf_example.cpp base/strings.cpp $out/gen/proto/tf_example.pb.cc | -lprotobuf"
-  [h5_dataset]="datasets/dataset_file.cpp datasets/h5_util.cpp datasets/dataset_digest.cpp
+  [h5_dataset]="datasets/dataset_reader.cpp datasets/dataset_writer.cpp datasets/h5_util.cpp datasets/dataset_digest.cpp
     datasets/inspect.cpp datasets/crc32c.cpp | $hdf5 $datasets_libs"
   [svhn_mat]="datasets/convert_svhn.cpp | $hdf5 $datasets_libs"
   [image_csv]="datasets/convert_images.cpp datasets/image_io.cpp $out/gen/stb_image.cpp |
