@@ -18,6 +18,9 @@
 
 namespace dti::experiments {
 
+/// Seed of every generated dataset and of random subsets: the data do not depend on the run seed.
+constexpr uint64_t kDataSeed = 0;
+
 /// A dataset file that must be converted by the user is missing; what() gives the command.
 class MissingData : public std::runtime_error {
  public:
