@@ -14,6 +14,7 @@
 #include "tests/core/tensor_source.h"
 #include "tests/core/tiny_model.h"
 #include "tests/support/expect_error.h"
+#include "tests/support/scratch_dir.h"
 
 namespace dti::test {
 namespace {
@@ -21,19 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A scratch folder per test.
-class ReliabilityTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("dti_core_reliability_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class ReliabilityTest : public ScratchDirTest {};
 
 core::Checkpoint numbered(int value) {
   core::Checkpoint ck;

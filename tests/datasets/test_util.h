@@ -14,6 +14,7 @@
 
 #include "datasets/progress.h"
 #include "tests/support/golden_h5.h"
+#include "tests/support/scratch_dir.h"
 
 namespace dti::datasets::test {
 
@@ -54,21 +55,12 @@ inline void corrupt_image_chunk(const std::string& path, int64_t index) {
 }
 
 /// Base fixture: a fresh scratch folder per test (removed afterwards) and no pending interrupt.
-class ScratchTest : public ::testing::Test {
+class ScratchTest : public dti::test::ScratchDirTest {
  protected:
   void SetUp() override {
     clear_interrupt();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("dti_datasets_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
-            std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dti::test::ScratchDirTest::SetUp();
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  /// Path of `name` inside the scratch folder.
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   /// Names of the files left in the scratch folder.
   std::vector<std::string> files() const {

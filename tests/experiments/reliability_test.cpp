@@ -14,25 +14,14 @@
 #include "experiments/config.h"
 #include "experiments/run_preflight.h"
 #include "tests/support/expect_error.h"
+#include "tests/support/scratch_dir.h"
 
 namespace dti::experiments {
 namespace {
 
 namespace fs = std::filesystem;
 
-class PreflightTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("dti_preflight_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class PreflightTest : public test::ScratchDirTest {};
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 

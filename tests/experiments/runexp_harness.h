@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/support/scratch_dir.h"
+
 namespace dti::test {
 
 /// Exit code and output (stdout and stderr together) of one runexp invocation.
@@ -34,21 +36,9 @@ inline RunexpResult run_runexp(const std::filesystem::path& dir, const std::stri
 }
 
 /// A fresh scratch folder per test.
-class ScratchFolderTest : public ::testing::Test {
+class ScratchFolderTest : public ScratchDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("dti_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
-            std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) std::filesystem::remove_all(dir_);
-  }
   RunexpResult runexp(const std::string& args) const { return run_runexp(dir_, args); }
-  std::filesystem::path dir_;
 };
 
 }  // namespace dti::test
