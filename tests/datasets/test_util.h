@@ -54,7 +54,8 @@ inline void corrupt_image_chunk(const std::string& path, int64_t index) {
   write_bytes(path, bytes);
 }
 
-/// Base fixture: a fresh scratch folder per test (removed afterwards) and no pending interrupt.
+/// Base fixture: a fresh scratch folder per test (tests/support/scratch_dir.h) and no pending
+/// interrupt.
 class ScratchTest : public dti::test::ScratchDirTest {
  protected:
   void SetUp() override {
@@ -70,8 +71,6 @@ class ScratchTest : public dti::test::ScratchDirTest {
     }
     return out;
   }
-
-  std::filesystem::path dir_;
 };
 
 }  // namespace dti::datasets::test
