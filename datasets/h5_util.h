@@ -1,6 +1,7 @@
 #pragma once
-// Internal HDF5 helpers for dataset_reader.cpp, dataset_writer.cpp and inspect.cpp (not part of the public API):
-// handles that close themselves, attribute I/O, and error text taken from HDF5's error stack.
+// Internal HDF5 helpers for dataset_reader.cpp, dataset_writer.cpp and inspect.cpp (not part of the
+// public API): handles that close themselves, attribute I/O, and error text taken from HDF5's error
+// stack.
 
 #include <hdf5.h>
 
