@@ -161,9 +161,10 @@ DatasetWriter::DatasetWriter(std::string path, DatasetInfo info) : impl_(std::ma
   // throws, so a failure here (a full disk fails H5Fcreate after it made the file) removes the
   // temporary itself.
   const auto start_file = [&m] {
-    m.file = h5::create_checksummed_file(m.temp_path);  // format 3: every header checksummed
-    DTI_CHECK(m.file.valid(), "cannot create '", m.temp_path, "' for '", m.path, "' (",
-              h5::last_error(), ")");
+    std::string reason;
+    m.file = h5::create_checksummed_file(m.temp_path, &reason);  // format 3: headers checksummed
+    DTI_CHECK(m.file.valid(), "cannot create '", m.temp_path, "' for '", m.path, "' (", reason,
+              ")");
     const auto h = static_cast<hsize_t>(m.info.height), w = static_cast<hsize_t>(m.info.width);
     m.images = create_array(m.file.get(), "images", H5T_STD_U8LE, {h, w, 3}, 1);
     if (m.info.has_labels) {

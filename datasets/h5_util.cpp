@@ -85,12 +85,21 @@ std::string last_error() {
   return innermost.substr(0, innermost.find(':')) + ": " + reason;
 }
 
-Handle create_checksummed_file(const std::string& path) {
+Handle create_checksummed_file(const std::string& path, std::string* error) {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  if (!fapl.valid() || H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_LATEST) < 0) {
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  // The 1.10 format's object headers hold access/modification times unless told not to: the
+  // root group's would make two files of the same content differ by the second they were made.
+  if (!fapl.valid() || !fcpl.valid() ||
+      H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_LATEST) < 0 ||
+      H5Pset_obj_track_times(fcpl.get(), 0) < 0) {
+    if (error != nullptr) *error = last_error();
     return Handle();
   }
-  return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
+  // Read now: closing the property lists (any HDF5 call) clears the error stack.
+  if (!file.valid() && error != nullptr) *error = last_error();
+  return file;
 }
 
 int superblock_version(hid_t file) {

@@ -45,8 +45,10 @@ std::string last_error();
 
 /// Creates (truncates) `path` in HDF5's 1.10 file format, whose superblock, object headers,
 /// attributes and chunk indexes all carry checksums that libhdf5 verifies before decoding them
-/// (so a damaged header is refused instead of parsed). Invalid handle on failure.
-Handle create_checksummed_file(const std::string& path);
+/// (so a damaged header is refused instead of parsed), without timestamps. Invalid handle on
+/// failure.
+/// On failure `error` (when given) receives HDF5's reason, which a later HDF5 call would clear.
+Handle create_checksummed_file(const std::string& path, std::string* error = nullptr);
 /// Superblock version of an open file: 0 or 1 for the old format (no metadata checksums), 2 or 3
 /// for files written with 1.8/1.10 format bounds. -1 when it cannot be read.
 int superblock_version(hid_t file);
