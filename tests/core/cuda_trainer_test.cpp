@@ -12,6 +12,7 @@
 #include "experiments/paper_model_options.h"
 #include "tests/core/golden_support.h"
 #include "tests/core/tensor_source.h"
+#include "tests/core/tiny_model.h"
 
 namespace dti::test {
 namespace {
@@ -60,15 +61,6 @@ TEST(GpuTraining, EveryPaperConfigStepMatchesCpu_CUDA) {
   }
 }
 
-core::ModelOptions small_options() {
-  auto o = experiments::paper_model_options("tetrominoes");
-  o.image_size = {16, 16};
-  o.sprite_size = {10, 10};
-  o.n_sprites = 3;
-  o.n_objects = 2;
-  return o;
-}
-
 core::TrainerOptions small_training(int64_t epochs) {
   core::TrainerOptions t;
   t.lr = 1e-3;
@@ -84,7 +76,7 @@ std::vector<at::Tensor> train_on(const std::string& device, int64_t epochs, cons
                                  const std::string& to) {
   at::manual_seed(0);
   auto images = at::rand({8, 3, 16, 16});
-  core::DtiSprites model(small_options(), 42);
+  core::DtiSprites model(tiny(), 42);
   model.to(at::Device(device));
   core::Trainer trainer(model, small_training(epochs), 7);
   if (!from.empty()) trainer.resume(from);
@@ -112,7 +104,7 @@ TEST(GpuTraining, CheckpointsMoveBetweenDevices_CUDA) {
   const auto gpu_params = train_on("cuda", 2, "", gpu_ckpt);
   {
     const auto ck = core::load_checkpoint(gpu_ckpt);
-    core::DtiSprites model(small_options(), 1);
+    core::DtiSprites model(tiny(), 1);
     core::copy_named(ck, core::model_tensors(model));
     const auto params = model.parameters();
     for (size_t i = 0; i < params.size(); ++i) {

@@ -33,6 +33,16 @@ std::string real_tetrominoes_records() {
   return dti::test::fixtures_dir() + "/datasets/tetrominoes/tetrominoes_mini.tfrecords";
 }
 
+// Converts the real Tetrominoes records of the fixtures into `data` (a converted, not generated,
+// file).
+void convert_real_records(const std::string& data) {
+  datasets::ConvertOptions options;
+  options.inputs = {real_tetrominoes_records()};
+  options.output = data;
+  options.show_progress = false;
+  datasets::convert("tetrominoes", options);
+}
+
 // Stores three finished Table 1 Tetrominoes runs trained on the file at `data_path`, each with the
 // data source the file's provenance gives (as cell_run.cpp does once it opens the file).
 void store_runs_on(const std::string& store_path, const std::string& data_path) {
@@ -78,11 +88,7 @@ TEST(DataSource, GeneratedFileGivesTheNoteWithTheConvertCommand) {
 TEST(DataSource, ConvertedRealRecordsGiveNoNote) {
   TempDir dir;
   const std::string data = dir.file("tetrominoes.h5");
-  datasets::ConvertOptions options;
-  options.inputs = {real_tetrominoes_records()};
-  options.output = data;
-  options.show_progress = false;
-  datasets::convert("tetrominoes", options);
+  convert_real_records(data);
   const datasets::DataOrigin origin =
       datasets::data_origin(datasets::DatasetReader(data).info(), data);
   EXPECT_EQ(origin.kind, "converted");
@@ -143,11 +149,7 @@ TEST(DataSource, TableOnGeneratedDataHasTheFootnoteEverywhere) {
 TEST(DataSource, TableOnConvertedRecordsHasNoFootnote) {
   TempDir dir;
   const std::string data = dir.file("tetrominoes.h5");
-  datasets::ConvertOptions options;
-  options.inputs = {real_tetrominoes_records()};
-  options.output = data;
-  options.show_progress = false;
-  datasets::convert("tetrominoes", options);
+  convert_real_records(data);
   const std::string store_path = dir.file("results.sqlite");
   store_runs_on(store_path, data);
 

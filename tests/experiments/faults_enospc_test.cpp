@@ -19,6 +19,7 @@
 #include "tests/experiments/faults_support.h"
 #include "tests/experiments/runexp_harness.h"
 #include "tests/support/expect_error.h"
+#include "tests/support/run_spec.h"
 
 namespace dti::test {
 namespace {
@@ -33,17 +34,7 @@ constexpr size_t kMiB = 1 << 20;
   return ::testing::AssertionFailure() << "not a clear full-disk error: " << message;
 }
 
-reports::RunSpec spec_for(int64_t seed) {
-  reports::RunSpec spec;
-  spec.experiment = "table1";
-  spec.cell = spec.dataset = "tetrominoes";
-  spec.seed = seed;
-  spec.config_text = "dataset: tetrominoes\n";
-  spec.code_version = "test";
-  spec.libtorch_version = "none";
-  spec.device = "cpu";
-  return spec;
-}
+reports::RunSpec spec_for(int64_t seed) { return test_run_spec("tetrominoes", seed); }
 
 class FullDiskTest : public FaultsTest {};
 

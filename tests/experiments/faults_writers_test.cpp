@@ -5,6 +5,7 @@
 
 #include "reports/store.h"
 #include "tests/experiments/faults_support.h"
+#include "tests/support/run_spec.h"
 
 namespace dti::test {
 namespace {
@@ -13,25 +14,13 @@ constexpr int kWriters = 8;
 constexpr int kRuns = 12;
 constexpr int kPoints = 15;
 
-reports::RunSpec spec_for(const std::string& cell, int64_t seed) {
-  reports::RunSpec spec;
-  spec.experiment = "table1";
-  spec.cell = spec.dataset = cell;
-  spec.seed = seed;
-  spec.config_text = "dataset: " + cell + "\n";
-  spec.code_version = "test";
-  spec.libtorch_version = "none";
-  spec.device = "cpu";
-  return spec;
-}
-
 // One writer's share: its own runs with a curve and artifacts (each artifact recorded twice, as
 // a resumed run does), and a claim on every shared run.
 void write_share(const std::string& path, const fs::path& files, int writer) {
   auto store = reports::Store::open(path, reports::StoreOptions{60000});
   const std::string cell = "writer" + std::to_string(writer);
   for (int i = 0; i < kRuns; ++i) {
-    const int64_t id = store.start_run(spec_for(cell, i));
+    const int64_t id = store.start_run(test_run_spec(cell, i));
     std::vector<reports::MetricPoint> points;
     for (int p = 0; p < kPoints; ++p) points.push_back({"loss", 1.0 / (p + 1), p});
     store.record_metrics(id, points);
@@ -40,7 +29,7 @@ void write_share(const std::string& path, const fs::path& files, int writer) {
       store.record_artifact(id, "checkpoint", (files / "checkpoint.ckpt").string());
     }
     store.finish_run(id, reports::RunOutcome{0.01 * i, kPoints, 10.0, 1000});
-    const auto shared = store.claim_run(spec_for("shared", i));
+    const auto shared = store.claim_run(test_run_spec("shared", i));
     if (shared.result == reports::ClaimResult::started) store.finish_run(shared.run.id, {});
   }
 }

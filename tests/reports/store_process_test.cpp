@@ -13,24 +13,13 @@
 #include "base/error.h"
 #include "reports/store.h"
 #include "tests/reports/temp_dir.h"
+#include "tests/support/run_spec.h"
 
 namespace dti::reports {
 namespace {
 
+using dti::test::test_run_spec;
 using test::TempDir;
-
-RunSpec spec_for(const std::string& cell, int64_t seed) {
-  RunSpec spec;
-  spec.experiment = "table1";
-  spec.cell = cell;
-  spec.dataset = cell;
-  spec.seed = seed;
-  spec.config_text = "dataset: " + cell + "\n";
-  spec.code_version = "test";
-  spec.libtorch_version = "none";
-  spec.device = "cpu";
-  return spec;
-}
 
 // Forks a child that runs `body` and exits 0, or 1 when it throws; the parent gets the pid.
 pid_t fork_child(const std::function<void()>& body) {
@@ -81,7 +70,7 @@ TEST_F(StoreProcessTest, WriterKilledMidRunStaysRunningAndStale) {
   const pid_t child = fork_child([&] {
     close(ready[0]);
     Store store = Store::open(path_);
-    const int64_t id = store.start_run(spec_for("tetrominoes", 7));
+    const int64_t id = store.start_run(test_run_spec("tetrominoes", 7));
     for (int64_t iteration = 0;; iteration += kBatch) {
       std::vector<MetricPoint> batch;
       for (int i = 0; i < kBatch; ++i) batch.push_back({"loss", 1.0 / (1 + i), iteration + i});
@@ -114,7 +103,7 @@ TEST_F(StoreProcessTest, WriterKilledMidRunStaysRunningAndStale) {
   finished.status = RunStatus::finished;
   EXPECT_TRUE(store.list_runs(finished).empty());
   // The lock died with the child: this process can write and take the run over at once.
-  const Claim claim = store.claim_run(spec_for("tetrominoes", 7));
+  const Claim claim = store.claim_run(test_run_spec("tetrominoes", 7));
   EXPECT_EQ(claim.result, ClaimResult::resumed);
   EXPECT_EQ(claim.run.id, id);
   EXPECT_EQ(claim.run.attempts, 2);
@@ -135,13 +124,13 @@ TEST_F(StoreProcessTest, TwoWritersAtOnceLoseNothing) {
       Store store = Store::open(path_, StoreOptions{60000});
       for (int i = 0; i < kRuns; ++i) {
         // Own runs: every one must arrive.
-        const int64_t id = store.start_run(spec_for("writer" + std::to_string(writer), i));
+        const int64_t id = store.start_run(test_run_spec("writer" + std::to_string(writer), i));
         std::vector<MetricPoint> points;
         for (int p = 0; p < kPoints; ++p) points.push_back({"loss", p * 0.5, p});
         store.record_metrics(id, points);
         store.finish_run(id, RunOutcome{0.001 * i, kPoints, 10.0, 1000});
         // Shared keys: both writers claim the same runs; exactly one may start each.
-        const Claim shared = store.claim_run(spec_for("shared", i));
+        const Claim shared = store.claim_run(test_run_spec("shared", i));
         if (shared.result == ClaimResult::started) store.finish_run(shared.run.id, {});
       }
     }));
@@ -175,7 +164,8 @@ TEST(StoreProcesses, ManyProcessesOpenANewFileAtOnce) {
     const std::string path = dir.file("new.sqlite");
     std::vector<pid_t> children;
     for (int i = 0; i < 6; ++i)
-      children.push_back(fork_child([&, i] { Store::open(path).start_run(spec_for("race", i)); }));
+      children.push_back(
+          fork_child([&, i] { Store::open(path).start_run(test_run_spec("race", i)); }));
     for (pid_t child : children) EXPECT_EQ(wait_exit_code(child), 0) << "round " << round;
     Store store = Store::open(path);
     EXPECT_EQ(store.list_runs(RunFilter("table1", "race")).size(), 6u);
@@ -184,9 +174,9 @@ TEST(StoreProcesses, ManyProcessesOpenANewFileAtOnce) {
 
 TEST_F(StoreProcessTest, LivenessFollowsProcessAndHeartbeat) {
   Store store = Store::open(path_, StoreOptions{30000, 600.0});
-  const int64_t mine = store.start_run(spec_for("a", 0));
-  const int64_t remote_recent = store.start_run(spec_for("b", 0));
-  const int64_t remote_silent = store.start_run(spec_for("c", 0));
+  const int64_t mine = store.start_run(test_run_spec("a", 0));
+  const int64_t remote_recent = store.start_run(test_run_spec("b", 0));
+  const int64_t remote_silent = store.start_run(test_run_spec("c", 0));
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   const std::string sql =
@@ -205,9 +195,9 @@ TEST_F(StoreProcessTest, LivenessFollowsProcessAndHeartbeat) {
   EXPECT_GT(store.run(remote_silent).heartbeat_age_seconds, 7000.0);
 
   // A live foreign run is not taken over; a silent one is.
-  EXPECT_EQ(store.claim_run(spec_for("b", 0)).result, ClaimResult::running_elsewhere);
+  EXPECT_EQ(store.claim_run(test_run_spec("b", 0)).result, ClaimResult::running_elsewhere);
   EXPECT_THROW(store.resume_run(remote_recent), Error);
-  EXPECT_EQ(store.claim_run(spec_for("c", 0)).result, ClaimResult::resumed);
+  EXPECT_EQ(store.claim_run(test_run_spec("c", 0)).result, ClaimResult::resumed);
   // Ending a run that another process owns is refused.
   EXPECT_THROW(store.finish_run(remote_recent, {}), Error);
 }
