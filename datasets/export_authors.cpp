@@ -45,23 +45,14 @@ class TemporaryFolder {
   fs::path path_;
 };
 
-Image rgb_image(const DatasetInfo& info, std::vector<uint8_t> pixels) {
+// An image of the file's size: RGB (3 channels), or an 8-bit grey PNG holding label values as
+// they are (1 channel, no scaling: the authors' loader multiplies ToTensor's value/255 by 255).
+Image file_image(const DatasetInfo& info, std::vector<uint8_t> pixels, int64_t channels) {
   Image image;
   image.height = info.height;
   image.width = info.width;
-  image.channels = 3;
+  image.channels = channels;
   image.pixels = std::move(pixels);
-  return image;
-}
-
-// An 8-bit grey PNG holding label values as they are (no scaling): the authors' loader multiplies
-// ToTensor's value/255 by 255 again.
-Image label_image(const DatasetInfo& info, std::vector<uint8_t> labels) {
-  Image image;
-  image.height = info.height;
-  image.width = info.width;
-  image.channels = 1;
-  image.pixels = std::move(labels);
   return image;
 }
 
@@ -106,11 +97,12 @@ AuthorsExportSummary export_authors_png(const AuthorsExportOptions& options) {
   for (int64_t i = 0; i < count; ++i) {
     Sample sample = reader.read(i);
     const std::string file = std::to_string(i) + ".png";
-    write_png((temp.path() / "images" / file).string(), rgb_image(info, std::move(sample.image)));
+    write_png((temp.path() / "images" / file).string(),
+              file_image(info, std::move(sample.image), 3));
     write_png((temp.path() / "masks" / file).string(),
-              label_image(info, std::move(sample.instance_mask)));
+              file_image(info, std::move(sample.instance_mask), 1));
     write_png((temp.path() / "sem_masks" / file).string(),
-              label_image(info, std::move(sample.semantic_mask)));
+              file_image(info, std::move(sample.semantic_mask), 1));
     progress.update(i + 1);
   }
   progress.finish(count);
