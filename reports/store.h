@@ -312,6 +312,9 @@ class Store {
   Liveness liveness_of(const RunRecord& run) const;
   // Inserts a running run owned by this process; caller holds a transaction.
   int64_t insert_run(const RunSpec& spec);
+  // Checks and writes a run's data source; caller holds a transaction. `run_name` (its id or
+  // cell) names it in the error.
+  void write_data_source(int64_t run_id, const std::string& run_name, const DataSource& data);
   // Records (or updates) one artifact row, idempotently; caller holds a transaction.
   int64_t upsert_artifact(int64_t run_id, const std::string& kind, const std::string& path,
                           const std::string& label, std::optional<int64_t> iteration);

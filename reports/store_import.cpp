@@ -50,10 +50,6 @@ int64_t Store::import_runs(const std::vector<ImportedRun>& runs) {
   for (const ImportedRun& imported : runs) {
     DTI_CHECK(imported.status != RunStatus::running, "import_runs: run '", imported.spec.cell,
               "' has status running; only ended runs can be imported");
-    DTI_CHECK(imported.data.kind.empty() || imported.data.kind == "generated" ||
-                  imported.data.kind == "converted",
-              "import_runs: data source kind '", imported.data.kind, "' of run '",
-              imported.spec.cell, "' is not one of generated, converted or '' (unknown)");
     const RunKey key{imported.spec.experiment, imported.spec.cell, imported.spec.seed,
                      config_hash(imported.spec.config_text)};
     if (find_finished_run(key) || find_unfinished_run(key)) continue;
@@ -61,14 +57,14 @@ int64_t Store::import_runs(const std::vector<ImportedRun>& runs) {
     Statement update(*db_,
                      "UPDATE runs SET host = ?2, pid = 0, started_at = ?3, ended_at = ?4, "
                      "heartbeat_at = ?4, status = ?5, final_loss = ?6, iterations = ?7, "
-                     "images_per_second = ?8, peak_memory_bytes = ?9, error = ?10, "
-                     "data_kind = ?11, data_note = ?12 WHERE id = ?1");
+                     "images_per_second = ?8, peak_memory_bytes = ?9, error = ?10 "
+                     "WHERE id = ?1");
     update.bind(1, id).bind(2, imported.host).bind(3, imported.started_at);
     update.bind(4, imported.ended_at).bind(5, to_string(imported.status));
     update.bind(6, imported.outcome.final_loss).bind(7, imported.outcome.iterations);
     update.bind(8, imported.outcome.images_per_second);
-    update.bind(9, imported.outcome.peak_memory_bytes).bind(10, imported.error);
-    update.bind(11, imported.data.kind).bind(12, imported.data.note).run();
+    update.bind(9, imported.outcome.peak_memory_bytes).bind(10, imported.error).run();
+    write_data_source(id, "'" + imported.spec.cell + "'", imported.data);
     Statement metric(*db_,
                      "INSERT OR REPLACE INTO metrics (run_id, name, iteration, value) "
                      "VALUES (?1, ?2, ?3, ?4)");
