@@ -303,6 +303,7 @@ void print_loss_bias(const ReplayResult& r, std::ostream& out) {
 }
 
 // Per recorded step: the 6 parameters whose gradients differ most, and exact-zero disagreements.
+// A step's comparisons are sorted worst first (compare_gradients), so its first is the worst.
 void print_gradients(const ReplayResult& r, std::ostream& out) {
   int64_t step = 0;
   int shown = 0;
@@ -311,13 +312,10 @@ void print_gradients(const ReplayResult& r, std::ostream& out) {
       step = g.step;
       shown = 0;
       int64_t zeros = 0;
-      double worst = 0;
       for (const auto& h : r.gradients) {
-        if (h.step != step) continue;
-        zeros += h.zero_mismatch;
-        worst = std::max(worst, h.rel);
+        if (h.step == step) zeros += h.zero_mismatch;
       }
-      out << "gradients at step " << step << ": worst relative L1 difference " << worst << ", "
+      out << "gradients at step " << step << ": worst relative L1 difference " << g.rel << ", "
           << zeros << " elements exactly 0 on one side only\n";
     }
     if (++shown > 6) continue;
