@@ -4,6 +4,7 @@
 //   BM_TrainStep    forward, backward and Adam step in training mode; /initial = a fresh model
 //                   (first curriculum stage, sprites frozen where the config says), /active =
 //                   every module on and sprites trainable.
+//   BM_TrainStepX4  the same at 4x the batch (Tetrominoes, Multi-dSprites, CLEVR6)
 //   BM_TrainStepPhase  one phase of an /active step (forward, backward, Adam) at 1x and 4x the
 //                   batch, timed between device syncs.
 // Run: build/bench/dti_bench --benchmark_format=json > bench.json (loadable by `runexp report`).
@@ -146,10 +147,12 @@ struct StepFixture {
   dti::core::Precision precision = bench_precision();
 };
 
-void BM_TrainStep(benchmark::State& state) {
+// One training step at `multiple` times the paper's batch.
+void train_step(benchmark::State& state, int64_t multiple) {
   const Setting& s = kSettings[state.range(0)];
   const bool active = state.range(1) != 0;
-  StepFixture f(s, active, s.batch, bench_device());
+  const int64_t batch = s.batch * multiple;
+  StepFixture f(s, active, batch, bench_device());
   for (auto _ : state) {
     f.adam->zero_grad();
     auto out = f.forward();
@@ -157,10 +160,15 @@ void BM_TrainStep(benchmark::State& state) {
     f.adam->step();
     benchmark::DoNotOptimize(out.loss.item<float>());
   }
-  finish(state, s.batch);
+  finish(state, batch);
   state.SetLabel(std::string(s.name) + (active ? "/active" : "/initial") + "/" +
-                 dti::core::precision_name(f.precision));
+                 dti::core::precision_name(f.precision) +
+                 (multiple == 1 ? "" : "/batch " + std::to_string(batch)));
 }
+
+void BM_TrainStep(benchmark::State& state) { train_step(state, 1); }
+// The same at 4x the batch: how far a larger batch fills a GPU (ci/gpu's short benchmark).
+void BM_TrainStepX4(benchmark::State& state) { train_step(state, 4); }
 
 // Waits for every kernel queued on the device (a one-element copy to the host joins the stream).
 void sync(const at::Device& dev) {
@@ -204,20 +212,54 @@ void BM_TrainStepPhase(benchmark::State& state) {
                  std::to_string(batch) + "/" + dti::core::precision_name(f.precision));
 }
 
-BENCHMARK(BM_Compose)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_GreedySelect)->Arg(0)->Arg(1)->Arg(3)->Unit(benchmark::kMillisecond)->UseRealTime();
-// The three settings of the issue first, then CLEVR6, SVHN and Weizmann Horse (paper configs).
-BENCHMARK(BM_TrainStep)
-    ->ArgsProduct({{0, 1, 2, 3, 4, 5}, {0, 1}})
-    ->Unit(benchmark::kMillisecond)
-    ->MinTime(3.0)
-    ->UseRealTime();
-// Tetrominoes, Multi-dSprites and CLEVR6 x {forward, backward, Adam} x {1, 4} x the batch.
-BENCHMARK(BM_TrainStepPhase)
-    ->ArgsProduct({{0, 1, 3}, {0, 1, 2}, {1, 4}})
-    ->Unit(benchmark::kMillisecond)
-    ->MinTime(1.0)
-    ->UseManualTime();
+// A number from the environment, or `fallback` when unset or empty.
+double env_number(const char* name, double fallback) {
+  const char* env = std::getenv(name);
+  return env != nullptr && *env != '\0' ? std::atof(env) : fallback;
+}
+
+// Registered at run time so that the GPU plan's short benchmark (ci/gpu/run.sh) can bound the
+// training benchmarks: a MinTime given at registration wins over --benchmark_min_time.
+//   DTI_BENCH_MIN_TIME           seconds per BM_TrainStep / BM_TrainStepX4 (default 3)
+//   DTI_BENCH_PHASE_ITERATIONS   fixed iterations of BM_TrainStepPhase (default: 1 s of the
+//                                phase's own time, which for Adam is many whole steps)
+void register_benchmarks() {
+  using benchmark::RegisterBenchmark;
+  RegisterBenchmark("BM_Compose", BM_Compose)
+      ->DenseRange(0, 2)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  RegisterBenchmark("BM_GreedySelect", BM_GreedySelect)
+      ->Arg(0)
+      ->Arg(1)
+      ->Arg(3)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  const double step_time = env_number("DTI_BENCH_MIN_TIME", 3.0);
+  // The three settings of the issue first, then CLEVR6, SVHN and Weizmann Horse (paper configs).
+  RegisterBenchmark("BM_TrainStep", BM_TrainStep)
+      ->ArgsProduct({{0, 1, 2, 3, 4, 5}, {0, 1}})
+      ->Unit(benchmark::kMillisecond)
+      ->MinTime(step_time)
+      ->UseRealTime();
+  // Tetrominoes, Multi-dSprites and CLEVR6, fresh and active, at 4x the batch.
+  RegisterBenchmark("BM_TrainStepX4", BM_TrainStepX4)
+      ->ArgsProduct({{0, 1, 3}, {0, 1}})
+      ->Unit(benchmark::kMillisecond)
+      ->MinTime(step_time)
+      ->UseRealTime();
+  // Tetrominoes, Multi-dSprites and CLEVR6 x {forward, backward, Adam} x {1, 4} x the batch.
+  auto* phase = RegisterBenchmark("BM_TrainStepPhase", BM_TrainStepPhase)
+                    ->ArgsProduct({{0, 1, 3}, {0, 1, 2}, {1, 4}})
+                    ->Unit(benchmark::kMillisecond)
+                    ->UseManualTime();
+  const auto phase_iterations = static_cast<int64_t>(env_number("DTI_BENCH_PHASE_ITERATIONS", 0));
+  if (phase_iterations > 0) {
+    phase->Iterations(phase_iterations);
+  } else {
+    phase->MinTime(1.0);
+  }
+}
 
 }  // namespace
 
@@ -230,6 +272,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("libtorch", TORCH_VERSION);
   benchmark::AddCustomContext("device", bench_device().str());
   benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
+  register_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

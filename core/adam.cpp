@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "base/error.h"
+#include "core/device_copy.h"
 
 namespace dti::core {
 
@@ -44,6 +45,31 @@ void Adam::update(AdamParameter& p, AdamState& s, const at::Tensor& grad_in) {
   p.tensor.addcdiv_(s.exp_avg, denom, -group.lr / bias1);
 }
 
+void Adam::build_alias_rounds(AdamState& s, const at::Device& device) {
+  const int64_t n = static_cast<int64_t>(s.moment_of.size());
+  std::vector<int64_t> rank(n);
+  std::map<int64_t, int64_t> users;
+  int64_t rounds = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    rank[k] = users[s.moment_of[k]]++;
+    rounds = std::max(rounds, rank[k] + 1);
+  }
+  const auto long_options = at::TensorOptions().dtype(at::kLong);
+  s.rounds.clear();
+  for (int64_t r = 0; r < rounds; ++r) {
+    std::vector<int64_t> slices, objects;
+    for (int64_t k = 0; k < n; ++k) {
+      if (rank[k] != r) continue;
+      slices.push_back(k);
+      objects.push_back(s.moment_of[k]);
+    }
+    // at::tensor copies the vectors, so the staged copy outlives them (device_copy.h).
+    s.rounds.emplace_back(host_to_device(at::tensor(slices, long_options), device),
+                          host_to_device(at::tensor(objects, long_options), device));
+  }
+  s.rounds_of = s.moment_of;
+}
+
 void Adam::update_aliased(AdamParameter& p, AdamState& s, const at::Tensor& grad_in) {
   // torch's Adam walks its parameter list in order; parameters sharing one moment object update
   // it one after the other, each reading what the previous left. Slices are processed in rounds:
@@ -55,24 +81,12 @@ void Adam::update_aliased(AdamParameter& p, AdamState& s, const at::Tensor& grad
   const double step = static_cast<double>(s.step);
   const double bias1 = 1 - std::pow(options_.beta1, step);
   const double bias2_sqrt = std::sqrt(1 - std::pow(options_.beta2, step));
-  const int64_t d = s.alias_dim, n = static_cast<int64_t>(s.moment_of.size());
-  std::vector<int64_t> rank(n);
-  std::map<int64_t, int64_t> users;
-  int64_t rounds = 0;
-  for (int64_t k = 0; k < n; ++k) {
-    rank[k] = users[s.moment_of[k]]++;
-    rounds = std::max(rounds, rank[k] + 1);
+  const int64_t d = s.alias_dim;
+  if (s.rounds_of != s.moment_of || s.rounds.empty() ||
+      s.rounds.front().first.device() != p.tensor.device()) {
+    build_alias_rounds(s, p.tensor.device());
   }
-  const auto long_options = at::TensorOptions().dtype(at::kLong);
-  for (int64_t r = 0; r < rounds; ++r) {
-    std::vector<int64_t> slices, objects;
-    for (int64_t k = 0; k < n; ++k) {
-      if (rank[k] != r) continue;
-      slices.push_back(k);
-      objects.push_back(s.moment_of[k]);
-    }
-    const auto slice_index = at::tensor(slices, long_options).to(p.tensor.device());
-    const auto object_index = at::tensor(objects, long_options).to(p.tensor.device());
+  for (const auto& [slice_index, object_index] : s.rounds) {
     const auto g = grad.index_select(d, slice_index);
     auto m =
         s.exp_avg.index_select(d, object_index).mul_(options_.beta1).add_(g, 1 - options_.beta1);

@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/parameters.h"
@@ -44,6 +45,11 @@ struct AdamState {
   /// stored at slice moment_of[k]. Empty = every slice owns its moments.
   std::vector<int64_t> moment_of;
   int64_t alias_dim = -1;  ///< Axis of moment_of, or -1.
+  /// update_aliased()'s index tensors, one (slices, moment objects) pair per round, on the
+  /// parameter's device; built from `rounds_of` = moment_of when that changes (a reassignment),
+  /// not at every step: an index made on the host and copied to a GPU makes the step wait.
+  std::vector<std::pair<at::Tensor, at::Tensor>> rounds;
+  std::vector<int64_t> rounds_of;  ///< The moment_of that `rounds` was built from.
 };
 
 /// The optimiser. Tensors whose gradient is undefined are skipped, like torch: a module never
@@ -87,6 +93,9 @@ class Adam {
  private:
   void update(AdamParameter& p, AdamState& s, const at::Tensor& grad);
   void update_aliased(AdamParameter& p, AdamState& s, const at::Tensor& grad);
+  // Groups the slices of an aliased tensor into rounds (update_aliased) and puts their indices on
+  // `device`, once per change of s.moment_of.
+  static void build_alias_rounds(AdamState& s, const at::Device& device);
 
   std::vector<AdamParameter> parameters_;
   std::vector<AdamGroup> groups_;

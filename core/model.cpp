@@ -4,6 +4,7 @@
 #include <c10/core/GradMode.h>
 
 #include "base/error.h"
+#include "core/device_copy.h"
 #include "core/init.h"
 #include "core/shapes.h"
 #include "core/softclip.h"
@@ -188,7 +189,8 @@ void DtiSprites::initialize_from_images(const at::Tensor& images) {
   if (options_.proto_init == ProtoInit::kSample) {
     // One random training image per sprite, resized to the sprite size (reference 'sample').
     const auto sprite = options_.resolved_sprite_size();
-    auto idx = at::randint(images.size(0), {options_.n_sprites}, generator_, at::kLong).to(device_);
+    auto idx = host_to_device(
+        at::randint(images.size(0), {options_.n_sprites}, generator_, at::kLong), device_);
     auto picked = imgs.index_select(0, idx);
     prototype_params_.copy_(at::upsample_bilinear2d(picked, {sprite[0], sprite[1]}, false));
   }
@@ -203,7 +205,8 @@ void DtiSprites::restart_sprite_from(int64_t dst, int64_t src) {
             "restart_sprite_from: sprite indices must be in [0, ", K_real, "), got ", dst, " and ",
             src);
   c10::NoGradGuard no_grad;
-  auto noise = at::randn(prototype_params_[src].sizes(), generator_, at::kFloat).to(device_);
+  auto noise =
+      host_to_device(at::randn(prototype_params_[src].sizes(), generator_, at::kFloat), device_);
   auto appearance = prototype_params_[src].clone() + noise * kRestartNoise;
   prototype_params_[dst].copy_(appearance);
   mask_params_[dst].copy_(mask_params_[src].clone());

@@ -4,6 +4,7 @@
 #include <c10/core/GradMode.h>
 
 #include "core/composition.h"
+#include "core/device_copy.h"
 #include "core/greedy.h"
 #include "core/model.h"
 #include "core/occlusion.h"
@@ -135,9 +136,10 @@ at::Tensor DtiSprites::transform_backgrounds(const Predicted& pred) const {
 
 at::Tensor DtiSprites::draw_noise() {
   // One uniform map per sprite, shared by all layers and images (golden README note 9), drawn
-  // on the CPU generator so that runs are reproducible and resumable on any device.
+  // on the CPU generator so that runs are reproducible and resumable on any device; on a GPU the
+  // copy is queued without waiting for the device (device_copy.h).
   const int64_t H = options_.image_size[0], W = options_.image_size[1];
-  auto u = at::rand({num_sprites_, 1, H, W}, generator_, at::kFloat).to(device_);
+  auto u = host_to_device(at::rand({num_sprites_, 1, H, W}, generator_, at::kFloat), device_);
   const double a = options_.inject_noise;
   return 2 * a * u - a;  // [K,1,H,W] in [−a, a)
 }

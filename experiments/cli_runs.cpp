@@ -28,10 +28,9 @@ int cmd_experiment(const std::string& name, int argc, char** argv) {
   desc.add_options()(
       "seeds", po::value(&seeds_text),
       "number of seeds (first N) or a list such as 0,2,5 (default: the paper's count)")(
-      "jobs", po::value(&o.jobs)->default_value(1),
-      "runs in parallel (child processes sharing the threads)")(
       "dry-run", po::bool_switch(&o.dry_run),
-      "print the plan (cells, seeds, data, estimated time) and stop");
+      "print the plan (cells, seeds, data, estimated time, placement) and stop");
+  add_parallel_options(desc, o);
   add_training_options(desc, o);
   desc.add(launcher_options(o));
   po::variables_map vm;
@@ -43,7 +42,7 @@ int cmd_experiment(const std::string& name, int argc, char** argv) {
     return 0;
   }
   check_common(o);
-  if (o.jobs < 1) throw UsageError("--jobs must be >= 1");
+  check_parallel_options(o);
   check_launcher_options(o);
   const auto seeds = parse_seeds(seeds_text, experiment.seeds);
   setup_runtime(o);
@@ -149,9 +148,8 @@ int cmd_own_data(OwnDataCommand command, int argc, char** argv) {
   desc.add_options()("config", po::value(&request.config),
                      ("config name or YAML file (default: the shipped " + name + ".yml)").c_str())(
       "seeds", po::value(&seeds_text),
-      "number of seeds (first N) or a list such as 0,2,5 (default 1)")(
-      "jobs", po::value(&o.jobs)->default_value(1),
-      "runs in parallel (child processes sharing the threads)");
+      "number of seeds (first N) or a list such as 0,2,5 (default 1)");
+  add_parallel_options(desc, o);
   add_training_options(desc, o);
   po::variables_map vm;
   parse(argc, argv, desc, vm);
@@ -168,7 +166,7 @@ int cmd_own_data(OwnDataCommand command, int argc, char** argv) {
     return 0;
   }
   check_common(o);
-  if (o.jobs < 1) throw UsageError("--jobs must be >= 1");
+  check_parallel_options(o);
   if (request.sprites < 0 || request.layers < 0)
     throw UsageError("--sprites and --layers must be >= 1 (0 = the config's)");
   const auto seeds = parse_seeds(seeds_text, 1);

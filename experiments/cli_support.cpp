@@ -4,9 +4,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/error.h"
 #include "base/strings.h"
 #include "core/runtime.h"
 #include "experiments/device_choice.h"
+#include "experiments/gpu_placement.h"
 #include "experiments/presets.h"
 
 namespace dti::experiments::cli {
@@ -31,6 +33,29 @@ po::options_description common_options(RunnerOptions& o, std::vector<std::string
       "override a config key, e.g. --set training.optimizer.lr=1e-3 (repeatable)")(
       "quiet", po::bool_switch(&o.quiet), "fewer progress lines");
   return d;
+}
+
+void add_parallel_options(po::options_description& desc, RunnerOptions& o) {
+  desc.add_options()("jobs", po::value(&o.jobs)->default_value(1),
+                     "runs in parallel (child processes sharing the threads; with --device cuda "
+                     "spread over the GPUs)")(
+      "runs-per-gpu", po::value(&o.runs_per_gpu)->default_value(1),
+      "with --jobs and --device cuda: runs sharing one GPU at most")(
+      "gpus", po::value(&o.gpus),
+      "with --jobs and --device cuda: the GPUs to use, e.g. 0,1 (default: CUDA_VISIBLE_DEVICES, "
+      "else every GPU)");
+}
+
+void check_parallel_options(const RunnerOptions& o) {
+  if (o.jobs < 1) throw UsageError("--jobs must be >= 1");
+  if (o.runs_per_gpu < 1) throw UsageError("--runs-per-gpu must be >= 1");
+  if (!o.gpus.empty()) {
+    try {
+      parse_gpu_list(o.gpus);
+    } catch (const Error& e) {
+      throw UsageError(std::string("--gpus: ") + e.what());
+    }
+  }
 }
 
 void add_training_options(po::options_description& desc, RunnerOptions& o) {

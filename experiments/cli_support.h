@@ -26,6 +26,12 @@ struct UsageError : std::runtime_error {
 boost::program_options::options_description common_options(RunnerOptions& o,
                                                            std::vector<std::string>& overrides);
 
+/// --jobs, --runs-per-gpu and --gpus (local runs in parallel, gpu_placement.h).
+void add_parallel_options(boost::program_options::options_description& desc, RunnerOptions& o);
+
+/// Checks --jobs, --runs-per-gpu and --gpus.
+void check_parallel_options(const RunnerOptions& o);
+
 /// --no-tensorboard (clears o.tensorboard), for the subcommands that train.
 void add_training_options(boost::program_options::options_description& desc, RunnerOptions& o);
 

@@ -14,6 +14,7 @@
 #include <ostream>
 
 #include "base/error.h"
+#include "experiments/gpu_placement.h"
 #include "experiments/run_preflight.h"
 
 extern char** environ;
@@ -50,21 +51,29 @@ class InProcessLauncher : public Launcher {
   }
 };
 
-// Starts `runexp run-cell <job>` with stdout and stderr going to `log_path`.
-pid_t spawn_job(const std::string& self, const CellJob& job, const std::string& log_path) {
+// Starts `runexp run-cell <job>` with stdout and stderr going to `log_path`, on GPU `gpu` (its
+// only visible one) when not empty.
+pid_t spawn_job(const std::string& self, const CellJob& job, const std::string& log_path,
+                const std::string& gpu) {
   std::vector<std::string> args = {self, "run-cell"};
   const auto job_args = cell_job_args(job);
   args.insert(args.end(), job_args.begin(), job_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  if (!gpu.empty()) env_strings = child_environment(environ, gpu);
+  std::vector<char*> env;
+  for (auto& e : env_strings) env.push_back(e.data());
+  env.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(),
+                             gpu.empty() ? environ : env.data());
   posix_spawn_file_actions_destroy(&actions);
   DTI_CHECK(rc == 0, "cannot start a job for ", job.cell, " seed ", job.seed, ": ",
             std::strerror(rc));
@@ -91,29 +100,41 @@ class ProcessPoolLauncher : public Launcher {
   std::vector<CellRun> run(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
                            std::ostream& log) override {
     prepare_data(experiment, jobs, log);
+    const GpuPlacement placement = gpu_placement(options_);
+    const int at_once = placement.concurrent(options_.jobs);
+    std::vector<int> on_gpu(placement.gpus.size(), 0);
     const int total = options_.threads > 0 ? options_.threads : at::get_num_threads();
-    const int per_job = std::max(1, total / options_.jobs);
+    const int per_job = std::max(1, total / at_once);
     const std::string log_dir = options_.out_dir + "/logs";
     fs::create_directories(log_dir);
     const std::string self = options_.self_path.empty() ? "/proc/self/exe" : options_.self_path;
-    std::map<pid_t, std::pair<CellJob, std::string>> running;
+    struct Running {
+      CellJob job;
+      std::string log_path;
+      int gpu = -1;  // index into placement.gpus, -1 = none
+    };
+    std::map<pid_t, Running> running;
     std::vector<CellRun> results;
     size_t next = 0;
     bool disk_full = false;
     while ((!disk_full && next < jobs.size()) || !running.empty()) {
-      while (!disk_full && next < jobs.size() && static_cast<int>(running.size()) < options_.jobs) {
+      while (!disk_full && next < jobs.size() && static_cast<int>(running.size()) < at_once) {
         CellJob job = jobs[next++];
         job.options.threads = per_job;
         const std::string path = log_dir + "/" + log_name(experiment, job);
-        running[spawn_job(self, job, path)] = {job, path};
-        log << "job started: " << job.cell << " seed " << job.seed << " (log " << path << ")"
-            << std::endl;
+        const int gpu = placement.active() ? placement.pick(on_gpu) : -1;
+        if (gpu >= 0) ++on_gpu[gpu];
+        const std::string gpu_name = gpu >= 0 ? placement.gpus[gpu] : "";
+        running[spawn_job(self, job, path, gpu_name)] = {job, path, gpu};
+        log << "job started: " << job.cell << " seed " << job.seed
+            << (gpu >= 0 ? " on GPU " + gpu_name : "") << " (log " << path << ")" << std::endl;
       }
       int status = 0;
       const pid_t pid = waitpid(-1, &status, 0);
       auto it = running.find(pid);
       if (it == running.end()) continue;
-      const auto& [job, path] = it->second;
+      const auto& [job, path, gpu] = it->second;
+      if (gpu >= 0) --on_gpu[gpu];
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       const RunStatus verdict = status_from_exit_code(code);
       results.push_back(

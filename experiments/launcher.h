@@ -26,7 +26,8 @@ class Launcher {
 };
 
 /// This machine: in process when options.jobs <= 1, else up to options.jobs child processes
-/// (each with threads / jobs LibTorch threads, its output in <out>/logs/).
+/// (each with threads / jobs LibTorch threads, its output in <out>/logs/); on device cuda they
+/// are spread over the GPUs, options.runs_per_gpu at most on each (gpu_placement.h).
 std::unique_ptr<Launcher> make_local_launcher(const RunnerOptions& options);
 
 }  // namespace dti::experiments

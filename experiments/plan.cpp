@@ -9,6 +9,7 @@
 #include "datasets/catalogue.h"
 #include "datasets/dataset_file.h"
 #include "experiments/cell_run.h"
+#include "experiments/gpu_placement.h"
 
 namespace dti::experiments {
 namespace fs = std::filesystem;
@@ -131,6 +132,13 @@ void print_plan(const ExperimentDefinition& experiment, const std::vector<int64_
       << total_seconds / 3600.0 << " h" << (unknown ? " plus the cells of unknown speed" : "")
       << " (evaluation not included)\n"
       << std::defaultfloat;
+  if (options.jobs > 1 && options.launcher == "local") {
+    std::vector<std::string> runs;  // in the order run_experiment() starts them
+    for (const auto& cell : experiment.cells) {
+      for (int64_t s : seeds) runs.push_back(cell.name + " seed " + std::to_string(s));
+    }
+    print_placement(gpu_placement(options), options.jobs, static_cast<int>(runs.size()), runs, out);
+  }
 }
 
 }  // namespace dti::experiments

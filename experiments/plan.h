@@ -18,7 +18,8 @@ namespace dti::experiments {
 double expected_rate(const reports::Store* store, const std::string& experiment,
                      const std::string& dataset, const std::string& device);
 
-/// Prints what run_experiment() would do: cells, seeds, data, runs already stored, estimated time.
+/// Prints what run_experiment() would do: cells, seeds, data, runs already stored, estimated time,
+/// and with --jobs where the parallel runs go (gpu_placement.h).
 void print_plan(const ExperimentDefinition& experiment, const std::vector<int64_t>& seeds,
                 const RunnerOptions& options, std::ostream& out);
 

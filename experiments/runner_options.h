@@ -19,6 +19,8 @@ struct RunnerOptions {
   std::vector<std::string> overrides;  ///< The user's --set key=value, applied last.
   int threads = 0;                     ///< LibTorch threads (0 = all logical CPUs).
   int jobs = 1;                        ///< Runs in parallel (child processes).
+  int runs_per_gpu = 1;                ///< With jobs > 1 on cuda: runs sharing one GPU at most.
+  std::string gpus;                    ///< GPUs to spread runs over ("0,1"; "" = all visible).
   std::string launcher = "local";      ///< local (this machine) or slurm (slurm_launcher.h).
   SlurmOptions slurm;                  ///< The Slurm launcher's settings.
   bool dry_run = false;                ///< Print the plan only.

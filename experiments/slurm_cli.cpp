@@ -40,6 +40,9 @@ void check_launcher_options(RunnerOptions& o) {
   if (o.launcher == "slurm") {
     DTI_CHECK(o.jobs == 1, "--jobs ", o.jobs,
               " runs jobs on this machine; with --launcher slurm every run is its own task");
+    DTI_CHECK(o.runs_per_gpu == 1 && o.gpus.empty(),
+              "--runs-per-gpu and --gpus place runs on this machine's GPUs; with --launcher "
+              "slurm, Slurm places each task (--gpus-per-run)");
     const int gpus = o.slurm.gpus_per_run;
     DTI_CHECK(gpus == 0 || o.device != "cpu", "--gpus-per-run ", gpus,
               " with --device cpu: the tasks would leave their GPUs idle; drop one of the two");

@@ -1,6 +1,6 @@
 // GPU tests (suffix _CUDA) of training as a whole: every paper config's step agrees with the
-// CPU at the first curriculum stage and with every module on, and checkpoints move between
-// devices in both directions. Skipped when LibTorch has no CUDA or no GPU is visible.
+// CPU (cuda_step.h) at the first curriculum stage and with every module on, and checkpoints move
+// between devices in both directions. Skipped when LibTorch has no CUDA or no GPU is visible.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,51 +10,18 @@
 #include "core/model.h"
 #include "core/trainer.h"
 #include "experiments/paper_model_options.h"
-#include "tests/core/golden_support.h"
+#include "tests/core/cuda_step.h"
 #include "tests/core/tensor_source.h"
 #include "tests/core/tiny_model.h"
+#include "tests/support/cuda.h"
 
 namespace dti::test {
 namespace {
 
-#define SKIP_WITHOUT_CUDA() \
-  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device: GPU test skipped"
-
-// Tolerances: float32 reductions run in another order on the GPU (cuDNN convolutions, atomics in
-// grid_sample's backward), so losses agree to 1e-4 and gradients to 1e-3 of their largest value.
-constexpr double kLossTolerance = 1e-4;
-constexpr double kGradTolerance = 1e-3;
-
-void expect_step_matches(const std::string& name, int64_t epoch) {
-  SCOPED_TRACE(name + " epoch " + std::to_string(epoch));
-  auto options = experiments::paper_model_options(name);
-  core::DtiSprites cpu(options, 5), gpu(options, 5);
-  gpu.to(at::Device("cuda"));
-  cpu.set_epoch(epoch);
-  gpu.set_epoch(epoch);
-  at::manual_seed(11);
-  auto x = at::rand({4, 3, options.image_size[0], options.image_size[1]});
-  auto a = cpu.forward_train(x);
-  auto b = gpu.forward_train(x.to(at::kCUDA));
-  EXPECT_TRUE(at::equal(a.selection, b.selection.cpu())) << "the same sprites are chosen";
-  EXPECT_NEAR(a.loss.item<double>(), b.loss.item<double>(), kLossTolerance);
-  a.loss.backward();
-  b.loss.backward();
-  auto pa = cpu.parameters(), pb = gpu.parameters();
-  ASSERT_EQ(pa.size(), pb.size());
-  for (size_t i = 0; i < pa.size(); ++i) {
-    ASSERT_EQ(pa[i].tensor.grad().defined(), pb[i].tensor.grad().defined()) << pa[i].name;
-    if (!pa[i].tensor.grad().defined()) continue;
-    const double scale = std::max(1.0, pa[i].tensor.grad().abs().max().item<double>());
-    EXPECT_TRUE(all_close(pb[i].tensor.grad().cpu(), pa[i].tensor.grad(), kGradTolerance * scale))
-        << pa[i].name;
-  }
-}
-
 // The six paper configs, at epoch 0 (first curriculum stage, sprites frozen where the config
 // says) and at an epoch where every module is on.
 TEST(GpuTraining, EveryPaperConfigStepMatchesCpu_CUDA) {
-  SKIP_WITHOUT_CUDA();
+  DTI_SKIP_WITHOUT_CUDA();
   for (const auto& name : experiments::paper_datasets()) {
     expect_step_matches(name, 0);
     expect_step_matches(name, 10000);
@@ -99,7 +66,7 @@ std::string temp_path(const std::string& name) {
 // A checkpoint written on the GPU resumes on the CPU and the reverse: the resumed model starts
 // from the saved parameters and trains on, with the schedule and counters of the saved run.
 TEST(GpuTraining, CheckpointsMoveBetweenDevices_CUDA) {
-  SKIP_WITHOUT_CUDA();
+  DTI_SKIP_WITHOUT_CUDA();
   const auto gpu_ckpt = temp_path("gpu.ckpt"), cpu_ckpt = temp_path("cpu.ckpt");
   const auto gpu_params = train_on("cuda", 2, "", gpu_ckpt);
   {

@@ -16,6 +16,7 @@
 #include "experiments/evaluate.h"
 #include "experiments/scorers.h"
 #include "tests/core/tensor_source.h"
+#include "tests/support/cuda.h"
 
 namespace dti::test {
 namespace {
@@ -172,12 +173,12 @@ TEST(Learning, SingleLayerClusteringFindsTheClasses) { single_layer_learns(at::k
 // The same runs trained on the GPU (skipped without one): the issue's "a short training run on
 // CUDA learns", with the CPU tests' thresholds.
 TEST(Learning, MultiLayerPipelineDecomposesObjectsIntoTheirShapes_CUDA) {
-  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device: GPU test skipped";
+  DTI_SKIP_WITHOUT_CUDA();
   multi_layer_learns(at::kCUDA);
 }
 
 TEST(Learning, SingleLayerClusteringFindsTheClasses_CUDA) {
-  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device: GPU test skipped";
+  DTI_SKIP_WITHOUT_CUDA();
   single_layer_learns(at::kCUDA);
 }
 

@@ -74,8 +74,10 @@ TEST_F(RunexpTest, SmokeTable1StoresRunsPrintsTableAndWritesReport) {
 }
 
 TEST_F(RunexpTest, KilledRunResumesFromItsCheckpointAndEndsLikeAnUninterruptedOne) {
+  // --device cpu: the comparison is bit for bit, which only the CPU promises (the default,
+  // auto, would train on a visible GPU).
   const std::string args =
-      "train --config tetrominoes --seed 3 --preset smoke --quiet --threads 1 "
+      "train --config tetrominoes --seed 3 --preset smoke --quiet --threads 1 --device cpu "
       "--set training.checkpoint_interval=6 --set training.max_iterations=18";
   // Uninterrupted reference in its own folder.
   const fs::path ref = dir_ / "reference";
@@ -175,6 +177,27 @@ TEST_F(RunexpTest, DryRunPrintsThePlanWithoutTraining) {
   EXPECT_NE(r.output.find("multi_dsprites2/exhaustive"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("5 seeds"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir_ / "out/results.sqlite"));
+}
+
+// The case on a fake list of two GPUs (no GPU needed for a dry run): four runs at once,
+// two on each, alternating.
+TEST_F(RunexpTest, DryRunShowsFourRunsPlacedTwoPerGpuOnTwoGpus) {
+  auto r = runexp(
+      "table1 --preset smoke --seeds 2 --jobs 4 --runs-per-gpu 2 --gpus 0,1 --device cuda "
+      "--dry-run");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* line : {"placement: 4 runs at once on 2 GPUs (0, 1), at most 2 per GPU\n",
+                           "  tetrominoes seed 0 -> GPU 0\n  tetrominoes seed 1 -> GPU 1\n"
+                           "  multi_dsprites seed 0 -> GPU 0\n  multi_dsprites seed 1 -> GPU 1\n",
+                           "then each of the other 2 runs"}) {
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
+  }
+  r = runexp("table1 --jobs 2 --runs-per-gpu 0 --dry-run");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--runs-per-gpu must be >= 1"), std::string::npos) << r.output;
+  r = runexp("table1 --jobs 2 --gpus 0,,1 --device cuda --dry-run");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("e.g. 0,1"), std::string::npos) << r.output;
 }
 
 }  // namespace
