@@ -125,8 +125,13 @@ TEST_F(GpuPoolTest, SixRunsOnTwoFakeGpusTwoAtATimeEach) {
     ++runs[gpu];
     EXPECT_LT(already, 2) << "a third run started on GPU " << gpu;
   }
-  EXPECT_EQ(runs, (std::map<std::string, int>{{"0", 3}, {"1", 3}})) << log.str();
-  EXPECT_NE(log.str().find("clevr6 seed 1 on GPU 1"), std::string::npos) << log.str();
+  // Which GPU a later run takes depends on which run ends first, so only the first wave (round
+  // robin) and the totals are fixed; the cap above holds whatever the order.
+  EXPECT_EQ(runs["0"] + runs["1"], 6) << log.str();
+  EXPECT_EQ(runs.size(), 2u) << log.str();
+  for (const char* first :
+       {"seed 0 on GPU 0", "seed 1 on GPU 1", "seed 2 on GPU 0", "seed 3 on GPU 1"})
+    EXPECT_NE(log.str().find(first), std::string::npos) << first << "\n" << log.str();
 }
 
 }  // namespace
