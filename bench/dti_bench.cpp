@@ -28,7 +28,7 @@
 #include "core/occlusion.h"
 #include "core/precision.h"
 #include "core/runtime.h"
-#include "experiments/paper_model_options.h"
+#include "experiments/config/paper_model_options.h"
 
 namespace {
 

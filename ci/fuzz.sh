@@ -38,7 +38,9 @@ datasets_libs="build/datasets/libdti_datasets.a build/datasets/libdti_datasets_p
   build/base/libdti_base.a -lprotobuf -lmatio -lstb -lz -lboost_program_options -lpthread"
 # Everything, LibTorch included (Debian's: same libstdc++ ABI as clang's default).
 torch="-isystem /usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10"
-all_libs="-Wl,--start-group build/experiments/libdti_experiments.a build/core/libdti_core.a
+experiments_libs=$(printf 'build/experiments/%s/libdti_experiments_%s.a ' config config suite suite run run \
+  results results launch launch cli cli)
+all_libs="-Wl,--start-group $experiments_libs build/core/libdti_core.a
   build/metrics/libdti_metrics.a build/reports/libdti_reports.a -Wl,--end-group $datasets_libs
   -lsqlite3 -lyaml-cpp $torch"
 
@@ -52,8 +54,8 @@ declare -A sources=(
   [svhn_mat]="datasets/convert_svhn.cpp | $hdf5 $datasets_libs"
   [image_csv]="datasets/convert_images.cpp datasets/image_io.cpp $out/gen/stb_image.cpp |
     -I/usr/include/stb $hdf5 $datasets_libs"
-  [config]="experiments/config.cpp experiments/config_parse.cpp experiments/config_values.cpp
-    experiments/config_schema.cpp | $hdf5 $all_libs"
+  [config]="experiments/config/config.cpp experiments/config/config_parse.cpp
+    experiments/config/config_values.cpp experiments/config/config_schema.cpp | $hdf5 $all_libs"
   [checkpoint]="core/checkpoint.cpp | $all_libs"
   [store]="reports/store.cpp reports/store_import.cpp reports/store_data.cpp reports/store_queries.cpp reports/store_schema.cpp reports/sqlite_db.cpp
     reports/liveness.cpp | $all_libs"
@@ -79,7 +81,7 @@ for name in "${names[@]}"; do
   binary="$out/${name}_fuzzer"
   compiled=${sources[$name]%%|*}
   linked=${sources[$name]#*|}
-  if [[ $linked == *build/* && ! -f build/experiments/libdti_experiments.a ]]; then
+  if [[ $linked == *build/* && ! -f build/experiments/cli/libdti_experiments_cli.a ]]; then
     echo "ci/fuzz.sh: $name links our libraries from build/; run ci/build.sh first"
     exit 2
   fi

@@ -63,7 +63,7 @@ function(dti_use_torch target)
   target_precompile_headers(${target} PRIVATE <ATen/ATen.h>)
 endfunction()
 
-# dti_include_layers(<target> <folder>...): the target sees only the named top-level folders of
+# dti_include_layers(<target> <folder>...): the target sees only the named folders of
 # the source tree (its own and those below it in the layering), through a folder of links made
 # for it in the build tree. An upward include (core including "experiments/...") then fails to
 # compile instead of only failing to link. Consumers inherit the view (PUBLIC).
@@ -72,6 +72,10 @@ function(dti_include_layers target)
   file(MAKE_DIRECTORY ${view})
   foreach(folder IN LISTS ARGN)
     if(NOT EXISTS ${view}/${folder})
+      # A sub-folder (experiments/run) gets its parent made in the view, not linked: the target
+      # then sees that part of the folder only.
+      get_filename_component(parent ${view}/${folder} DIRECTORY)
+      file(MAKE_DIRECTORY ${parent})
       file(CREATE_LINK ${PROJECT_SOURCE_DIR}/${folder} ${view}/${folder} SYMBOLIC)
     endif()
   endforeach()

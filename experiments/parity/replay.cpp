@@ -13,7 +13,7 @@
 #include "base/error.h"
 #include "core/model.h"
 #include "core/trainer.h"
-#include "experiments/config.h"
+#include "experiments/config/config.h"
 
 namespace dti::parity {
 namespace {

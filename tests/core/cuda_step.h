@@ -12,7 +12,7 @@
 
 #include "core/model.h"
 #include "core/precision.h"
-#include "experiments/paper_model_options.h"
+#include "experiments/config/paper_model_options.h"
 #include "tests/core/golden_support.h"
 
 namespace dti::test {

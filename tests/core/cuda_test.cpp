@@ -5,7 +5,7 @@
 #include "core/greedy.h"
 #include "core/model.h"
 #include "core/occlusion.h"
-#include "experiments/paper_model_options.h"
+#include "experiments/config/paper_model_options.h"
 #include "tests/core/cuda_step.h"
 #include "tests/support/cuda.h"
 

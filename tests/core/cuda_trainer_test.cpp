@@ -9,7 +9,7 @@
 #include "core/checkpoint.h"
 #include "core/model.h"
 #include "core/trainer.h"
-#include "experiments/paper_model_options.h"
+#include "experiments/config/paper_model_options.h"
 #include "tests/core/cuda_step.h"
 #include "tests/core/tensor_source.h"
 #include "tests/core/tiny_model.h"

@@ -10,7 +10,7 @@
 #include "core/checkpoint.h"
 #include "core/precision.h"
 #include "core/trainer.h"
-#include "experiments/paper_model_options.h"
+#include "experiments/config/paper_model_options.h"
 #include "tests/core/tensor_source.h"
 #include "tests/core/tiny_model.h"
 #include "tests/support/expect_error.h"

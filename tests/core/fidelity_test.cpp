@@ -11,7 +11,7 @@
 #include "core/init.h"
 #include "core/model.h"
 #include "core/trainer.h"
-#include "experiments/paper_model_options.h"
+#include "experiments/config/paper_model_options.h"
 #include "tests/core/tensor_source.h"
 
 namespace dti::test {

@@ -7,7 +7,7 @@
 #include <map>
 
 #include "core/model.h"
-#include "experiments/paper_model_options.h"
+#include "experiments/config/paper_model_options.h"
 #include "tests/core/golden_support.h"
 #include "tests/support/expect_error.h"
 

@@ -3,7 +3,7 @@
 // with 3 sprites and 2 layers, so that a few epochs take a second on a CPU.
 
 #include "core/model_options.h"
-#include "experiments/paper_model_options.h"
+#include "experiments/config/paper_model_options.h"
 
 namespace dti::test {
 

@@ -11,7 +11,7 @@
 #include "base/error.h"
 #include "core/checkpoint.h"
 #include "core/trainer.h"
-#include "experiments/paper_model_options.h"
+#include "experiments/config/paper_model_options.h"
 #include "tests/core/tensor_source.h"
 #include "tests/core/tiny_model.h"
 #include "tests/support/expect_error.h"
@@ -78,8 +78,9 @@ TEST(Trainer, ResumedRunEndsWithTheSameParameters) {
   std::remove(core::previous_checkpoint_path(path).c_str());
 }
 
-// SIGUSR1 under Slurm (experiments/slurm_launcher.h): request_stop() ends training after the
-// current iteration with a checkpoint, and resuming from it ends where an uninterrupted run does.
+// SIGUSR1 under Slurm (experiments/launch/slurm/slurm_launcher.h): request_stop() ends training
+// after the current iteration with a checkpoint, and resuming from it ends where an uninterrupted
+// run does.
 TEST(Trainer, StopRequestCheckpointsAndTheResumedRunEndsTheSame) {
   at::manual_seed(0);
   auto images = at::rand({12, 3, 16, 16});

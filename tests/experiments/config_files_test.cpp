@@ -10,9 +10,9 @@
 #include <regex>
 #include <set>
 
-#include "experiments/config.h"
-#include "experiments/paper_model_options.h"
-#include "experiments/presets.h"
+#include "experiments/config/config.h"
+#include "experiments/config/paper_model_options.h"
+#include "experiments/config/presets.h"
 #include "tests/experiments/config_test_support.h"
 
 namespace dti::test {

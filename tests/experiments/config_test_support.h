@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "experiments/config.h"
+#include "experiments/config/config.h"
 #include "tests/support/expect_error.h"
 
 namespace dti::experiments {

@@ -1,7 +1,7 @@
 // Batches gathered on the device are exactly the file iterator's: same order per epoch, the
 // incomplete last batch kept, the same conversion, after a seek too. Checked on the CPU here; a
 // _CUDA test checks the GPU copy.
-#include "experiments/device_batch_source.h"
+#include "experiments/run/device_batch_source.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -11,9 +11,9 @@
 #include <sstream>
 
 #include "core/checkpoint.h"
-#include "experiments/registry.h"
-#include "experiments/render.h"
-#include "experiments/run_record.h"
+#include "experiments/results/render.h"
+#include "experiments/run/run_record.h"
+#include "experiments/suite/registry.h"
 #include "reports/image.h"
 #include "reports/store.h"
 #include "tests/experiments/faults_support.h"

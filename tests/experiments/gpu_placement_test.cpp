@@ -2,7 +2,7 @@
 // pool really gives each child its own CUDA_VISIBLE_DEVICES, on a fake list of GPUs (no GPU
 // needed: the children are a script that records what it was given).
 
-#include "experiments/gpu_placement.h"
+#include "experiments/launch/gpu_placement.h"
 
 #include <gtest/gtest.h>
 
@@ -12,8 +12,8 @@
 #include <sstream>
 
 #include "base/error.h"
-#include "experiments/launcher.h"
-#include "experiments/registry.h"
+#include "experiments/launch/launcher.h"
+#include "experiments/suite/registry.h"
 #include "tests/support/scratch_dir.h"
 
 namespace dti::experiments {

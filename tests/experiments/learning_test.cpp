@@ -13,8 +13,8 @@
 #include "core/model.h"
 #include "core/runtime.h"
 #include "core/trainer.h"
-#include "experiments/evaluate.h"
-#include "experiments/scorers.h"
+#include "experiments/run/evaluate.h"
+#include "experiments/run/scorers.h"
 #include "tests/core/tensor_source.h"
 #include "tests/support/cuda.h"
 
@@ -73,7 +73,7 @@ Set make_set(int64_t n, int64_t size, int shapes, int objects, bool grey_backgro
   return s;
 }
 
-// The instance protocol as runexp scores it (experiments/scorers.h): ari, ari_fg, miou, ...
+// The instance protocol as runexp scores it (experiments/run/scorers.h): ari, ari_fg, miou, ...
 experiments::Metrics score_decomposition(core::DtiSprites& model, const Set& test, int64_t shapes,
                                          int64_t objects) {
   auto d = model.decompose(test.images);

@@ -1,6 +1,6 @@
 // The registered experiments' outlier policy (docs/evaluation.md#outliers): as the paper did per
 // table, the rule where it marks (M), every run kept in Table 2 and the figures.
-#include "experiments/registry.h"
+#include "experiments/suite/registry.h"
 
 #include <gtest/gtest.h>
 

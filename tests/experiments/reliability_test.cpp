@@ -11,8 +11,8 @@
 
 #include "datasets/dataset_file.h"
 #include "datasets/tetrominoes.h"
-#include "experiments/config.h"
-#include "experiments/run_preflight.h"
+#include "experiments/config/config.h"
+#include "experiments/run/run_preflight.h"
 #include "tests/support/expect_error.h"
 #include "tests/support/scratch_dir.h"
 

@@ -10,9 +10,9 @@
 
 #include "datasets/dataset_file.h"
 #include "datasets/subsets.h"
-#include "experiments/config.h"
-#include "experiments/presets.h"
-#include "experiments/run_summary.h"
+#include "experiments/config/config.h"
+#include "experiments/config/presets.h"
+#include "experiments/run/run_summary.h"
 #include "reports/image.h"
 #include "reports/store.h"
 #include "tests/experiments/runexp_harness.h"

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
-#include "experiments/cell_job.h"
-#include "experiments/run_status.h"
+#include "experiments/launch/cell_job.h"
+#include "experiments/run/run_status.h"
 
 namespace dti::experiments {
 namespace {

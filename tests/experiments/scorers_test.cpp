@@ -1,7 +1,7 @@
 // The evaluation protocols' scorers on hand-made label tensors: perfect predictions score 1,
 // renamed ids still score 1 (clusters and semantic ids are matched to classes), partial cases
 // match values computed by hand, and out-of-range sprite ids follow the one rule.
-#include "experiments/scorers.h"
+#include "experiments/run/scorers.h"
 
 #include <gtest/gtest.h>
 

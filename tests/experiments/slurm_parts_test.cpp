@@ -8,11 +8,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "experiments/cell_job.h"
-#include "experiments/registry.h"
-#include "experiments/run_record.h"
-#include "experiments/slurm_cli.h"
-#include "experiments/slurm_launcher.h"
+#include "experiments/launch/cell_job.h"
+#include "experiments/launch/slurm/slurm_cli.h"
+#include "experiments/launch/slurm/slurm_launcher.h"
+#include "experiments/run/run_record.h"
+#include "experiments/suite/registry.h"
 #include "tests/support/expect_error.h"
 
 namespace dti::experiments {

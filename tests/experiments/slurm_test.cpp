@@ -20,7 +20,7 @@
 #include <thread>
 
 #include "core/checkpoint.h"
-#include "experiments/run_record.h"
+#include "experiments/run/run_record.h"
 #include "reports/store.h"
 #include "tests/support/expect_error.h"
 

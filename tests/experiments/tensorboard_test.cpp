@@ -1,5 +1,5 @@
-// TensorBoard event files (experiments/tensorboard_run.h, reports/tensorboard_event.h) read back
-// with our TFRecord reader (which checks both CRCs of every record) and decoded field by field
+// TensorBoard event files (experiments/run/tensorboard_run.h, reports/tensorboard_event.h) read
+// back with our TFRecord reader (which checks both CRCs of every record) and decoded field by field
 // against TensorBoard's event.proto and summary.proto numbers. TensorBoard's own reader is
 // tests/experiments/runexp_tensorboard_test.cpp's part.
 
@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "datasets/tfrecord.h"
-#include "experiments/tensorboard_run.h"
+#include "experiments/run/tensorboard_run.h"
 #include "reports/image.h"
 #include "reports/tensorboard_event.h"
 #include "tests/support/expect_error.h"

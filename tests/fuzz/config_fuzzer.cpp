@@ -1,5 +1,5 @@
-// libFuzzer harness for the YAML run configs and `--set` overrides (experiments/config.h): any
-// text must parse or end in a dti::Error naming what is wrong, never a crash, a hang or a
+// libFuzzer harness for the YAML run configs and `--set` overrides (experiments/config/config.h):
+// any text must parse or end in a dti::Error naming what is wrong, never a crash, a hang or a
 // yaml-cpp exception escaping. A config that parses must survive the canonical round trip
 // parse_config(to_yaml(c)) == c (config.h's promise: equal configs give equal text and hash).
 // Input: YAML text, optionally followed by "\n#SET\n" and one `dotted.key=value` per line.
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "experiments/config.h"
+#include "experiments/config/config.h"
 
 namespace {
 
