@@ -1,5 +1,4 @@
 #include "experiments/launch/launcher.h"
-#include "experiments/config/output_layout.h"
 
 #include <ATen/Parallel.h>
 #include <fcntl.h>
@@ -15,6 +14,7 @@
 #include <ostream>
 
 #include "base/error.h"
+#include "experiments/config/output_layout.h"
 #include "experiments/launch/gpu_placement.h"
 #include "experiments/run/run_preflight.h"
 

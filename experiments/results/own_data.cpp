@@ -1,5 +1,4 @@
 #include "experiments/results/own_data.h"
-#include "experiments/config/output_layout.h"
 
 #include <cmath>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "base/strings.h"
 #include "datasets/catalogue.h"
 #include "experiments/config/config.h"
+#include "experiments/config/output_layout.h"
 #include "experiments/config/presets.h"
 #include "experiments/run/cell_run.h"
 #include "reports/atomic_file.h"

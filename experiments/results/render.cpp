@@ -1,10 +1,10 @@
 #include "experiments/results/render.h"
-#include "experiments/config/output_layout.h"
 
 #include <filesystem>
 #include <ostream>
 
 #include "datasets/catalogue.h"
+#include "experiments/config/output_layout.h"
 #include "experiments/config/presets.h"
 #include "experiments/run/cell_run.h"
 #include "reports/atomic_file.h"

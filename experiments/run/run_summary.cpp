@@ -1,5 +1,4 @@
 #include "experiments/run/run_summary.h"
-#include "experiments/config/output_layout.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "base/strings.h"
 #include "datasets/catalogue.h"
 #include "experiments/config/config.h"
+#include "experiments/config/output_layout.h"
 
 namespace dti::experiments {
 namespace fs = std::filesystem;

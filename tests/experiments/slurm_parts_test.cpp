@@ -52,7 +52,8 @@ TEST(SlurmScript, OneArrayTaskPerRunWithRequeueAndTheSignal) {
        {"#SBATCH --array=0-1\n", "#SBATCH --requeue\n", "#SBATCH --signal=B:USR1@300\n",
         "#SBATCH --partition=gpu\n", "#SBATCH --gpus-per-task=1\n", "#SBATCH --time=1-00:00:00\n",
         "#SBATCH --constraint=a100\n", "#SBATCH --output=/shared/out/logs/slurm/table1-%A_%a.log",
-        "--folder-record", "4) scontrol requeue", "--mark-failed"}) {
+        "--folder-record", "EXIT_MISSING_DATA=3 EXIT_INTERRUPTED=4\n",
+        "\"$EXIT_INTERRUPTED\") scontrol requeue", "--mark-failed"}) {
     EXPECT_NE(s.find(line), std::string::npos) << line << "\n" << s;
   }
   EXPECT_NE(s.find("  1) args=('table1' '--cell' 'clevr6' '--seed' '4'"), std::string::npos) << s;

@@ -1,5 +1,4 @@
 #include "experiments/launch/slurm/slurm_launcher.h"
-#include "experiments/config/output_layout.h"
 
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <unistd.h>
@@ -16,9 +15,11 @@
 
 #include "base/error.h"
 #include "experiments/config/config.h"
+#include "experiments/config/output_layout.h"
 #include "experiments/launch/plan.h"
 #include "experiments/run/cell_run.h"
 #include "experiments/run/run_record.h"
+#include "experiments/run/run_status.h"
 
 namespace dti::experiments {
 namespace fs = std::filesystem;
@@ -83,7 +84,8 @@ void add_directive(std::ostream& s, const std::string& flag, const std::string& 
 // (B:USR1), can forward USR1 to it; exit 4 means "checkpoint written, requeue me".
 constexpr const char* kTaskBody = R"sh(
 # USR1 (time limit or preemption, --signal=B:USR1@...) goes to this shell; runexp gets it, writes
-# its checkpoint and exits 4; the task is then requeued and resumes from that checkpoint.
+# its checkpoint and exits EXIT_INTERRUPTED; the task is then requeued and resumes from that
+# checkpoint.
 "$RUNEXP" run-cell "${args[@]}" --folder-record &
 pid=$!
 trap 'kill -USR1 "$pid" 2>/dev/null' USR1
@@ -94,8 +96,8 @@ done
 rc=0
 wait "$pid" || rc=$?
 case "$rc" in
-  0|3) exit "$rc" ;;
-  4) scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"; exit 0 ;;
+  0|"$EXIT_MISSING_DATA") exit "$rc" ;;
+  "$EXIT_INTERRUPTED") scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"; exit 0 ;;
   *) reason="exit code $rc"
      [ "$rc" -gt 128 ] && reason="killed by signal $((rc - 128))"
      "$RUNEXP" run-cell "${args[@]}" --mark-failed "$reason; log $DTI_TASK_LOG"
@@ -311,6 +313,9 @@ std::string slurm_batch_script(const std::string& experiment, const std::vector<
       << "# (experiments/run/run_record.h); the collect job submitted after this array ingests "
          "them.\n"
       << "RUNEXP=" << quote(self) << "\n"
+      << "# runexp run-cell's exit codes (experiments/run/run_status.h).\n"
+      << "EXIT_MISSING_DATA=" << exit_code(RunStatus::kMissingData)
+      << " EXIT_INTERRUPTED=" << exit_code(RunStatus::kInterrupted) << "\n"
       << "export DTI_TASK_LOG=" << quote(logs + "/" + experiment + "-")
       << "\"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.log\"\n"
       << "case \"$SLURM_ARRAY_TASK_ID\" in\n";
