@@ -27,9 +27,7 @@ core::ModelOptions paper_model_options(const std::string& dataset) {
   return paper_config(dataset).model;
 }
 
-int64_t paper_batch_size(const std::string& dataset) {
-  return paper_config(dataset).batch_size;
-}
+int64_t paper_batch_size(const std::string& dataset) { return paper_config(dataset).batch_size; }
 
 int64_t first_active_epoch(const core::ModelOptions& o) {
   int64_t epoch = o.freeze_sprite;
