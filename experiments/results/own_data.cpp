@@ -14,6 +14,7 @@
 #include "experiments/config/output_layout.h"
 #include "experiments/config/presets.h"
 #include "experiments/run/cell_run.h"
+#include "experiments/run/metric_table.h"
 #include "reports/atomic_file.h"
 #include "reports/html_report.h"
 
@@ -78,38 +79,13 @@ ExperimentDefinition definition(const std::string& command, const std::string& c
   return {command, description, command, 0, 1, {{cell, config_path, variant, {}}}};
 }
 
-// The columns of the summary: the protocol's metrics, then the loss.
-std::vector<std::string> metric_columns(EvalProtocol protocol) {
-  switch (protocol) {
-    case EvalProtocol::kClustering:
-      return {"accuracy", "nmi", "loss"};
-    case EvalProtocol::kInstance:
-      return {"ari_fg", "ari", "loss"};
-    case EvalProtocol::kCosegmentation:
-      return {"accuracy", "loss"};
-    case EvalProtocol::kNone:
-      break;
-  }
-  return {"loss"};
-}
-
-std::string format_value(const std::string& metric, double value) {
-  std::ostringstream out;
-  if (metric == "loss") {
-    out << std::setprecision(3) << value;
-  } else {
-    out << std::fixed << std::setprecision(1) << 100 * value;  // fractions shown as percentages
-  }
-  return out.str();
-}
-
 std::string mean_std(const std::string& metric, const std::vector<double>& values) {
   if (values.empty()) return "–";
   double mean = 0, var = 0;
   for (double v : values) mean += v / static_cast<double>(values.size());
   for (double v : values) var += (v - mean) * (v - mean);
   const double sd = values.size() > 1 ? std::sqrt(var / static_cast<double>(values.size() - 1)) : 0;
-  return format_value(metric, mean) + " ± " + format_value(metric, sd);
+  return format_metric(metric, mean) + " ± " + format_metric(metric, sd);
 }
 
 }  // namespace
@@ -189,7 +165,7 @@ void render_own_data(const ExperimentDefinition& experiment, const RunnerOptions
   auto store = open_store(options);
   store.ensure_experiment(experiment.store_experiment, experiment.description);
   const auto base = cell_config(cell, options, 0);
-  const auto columns = metric_columns(base.dataset.eval);
+  const auto columns = protocol_metrics(base.dataset.eval);
   std::ostringstream table;
   table << "runexp " << experiment.name << " on " << options.data_dir << "/" << base.dataset.file
         << ": " << cell.variant << ", preset " << options.preset
@@ -213,7 +189,7 @@ void render_own_data(const ExperimentDefinition& experiment, const RunnerOptions
           << (run.outcome.iterations ? std::to_string(*run.outcome.iterations) : "–") << " |";
     for (const auto& c : columns) {
       auto it = finals.find(c);
-      table << " " << (it == finals.end() ? "–" : format_value(c, it->second)) << " |";
+      table << " " << (it == finals.end() ? "–" : format_metric(c, it->second)) << " |";
       if (it != finals.end()) values[c].push_back(it->second);
     }
     table << "\n";

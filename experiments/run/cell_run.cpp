@@ -27,6 +27,7 @@
 #include "experiments/run/device_batch_source.h"
 #include "experiments/run/device_choice.h"
 #include "experiments/run/evaluate.h"
+#include "experiments/run/metric_table.h"
 #include "experiments/run/run_preflight.h"
 #include "experiments/run/run_record.h"
 #include "experiments/run/tensorboard_run.h"
@@ -59,16 +60,6 @@ std::string device_description(const std::string& device) {
   std::ostringstream out;
   out << device;
   if (device == "cpu") out << " (" << at::get_num_threads() << " threads)";
-  return out.str();
-}
-
-std::string format_metrics(const std::map<std::string, double>& metrics) {
-  std::ostringstream out;
-  out << std::setprecision(4);
-  for (const char* key : {"ari_fg", "ari", "macc", "miou", "accuracy", "nmi", "loss"}) {
-    auto it = metrics.find(key);
-    if (it != metrics.end()) out << (out.tellp() > 0 ? " " : "") << key << "=" << it->second;
-  }
   return out.str();
 }
 
@@ -145,7 +136,7 @@ std::optional<CellRun> claim(RunContext& c, reports::Store& store) {
     c.log << c.tag << ": already finished (run " << claimed.run.id << "), not trained again"
           << std::endl;
     return CellRun{c.cell.name, c.seed, RunStatus::kAlreadyFinished,
-                   format_metrics(store.final_metrics(claimed.run.id))};
+                   headline_metrics(store.final_metrics(claimed.run.id))};
   }
   if (claimed.result == reports::ClaimResult::running_elsewhere) {
     c.log << c.tag << ": running in process " << claimed.run.pid << " on " << claimed.run.host
@@ -294,7 +285,7 @@ std::string record(RunContext& c, core::DtiSprites& model, const core::TrainResu
   if (trained.images_per_second > 0) result.images_per_second = trained.images_per_second;
   result.peak_memory_bytes = static_cast<int64_t>(trained.peak_rss_mb * 1024 * 1024);
   store.finish_run(c.run_id, result);
-  return format_metrics(evaluation.metrics);
+  return headline_metrics(evaluation.metrics);
 }
 
 // On a GPU the training images live on the device (converted once; no per-step copy) when they

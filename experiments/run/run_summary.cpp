@@ -12,6 +12,7 @@
 #include "datasets/catalogue.h"
 #include "experiments/config/config.h"
 #include "experiments/config/output_layout.h"
+#include "experiments/run/metric_table.h"
 
 namespace dti::experiments {
 namespace fs = std::filesystem;
@@ -34,17 +35,6 @@ std::string run_folder(const reports::Store& store, const reports::RunRecord& ru
     return fs::path(a.path).parent_path().string();
   }
   return "";
-}
-
-std::string metric_text(const std::string& name, double value) {
-  std::ostringstream out;
-  const bool fraction = name != "loss" && name != "train_final_loss" && name != "eval_images";
-  if (fraction) {
-    out << std::fixed << std::setprecision(1) << 100 * value;
-  } else {
-    out << std::setprecision(4) << value;
-  }
-  return out.str();
 }
 
 }  // namespace
@@ -170,7 +160,7 @@ void show_run(const reports::Store& store, int64_t run_id, const RunnerOptions& 
   out << "metrics:";
   for (const auto& [name, value] : store.final_metrics(run.id)) {
     if (name.rfind("sprite_usage/", 0) == 0) continue;
-    out << " " << name << "=" << metric_text(name, value);
+    out << " " << name << "=" << format_metric(name, value);
   }
   out << "\n";
   std::vector<double> loss;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "experiments/run/metric_table.h"
 #include "tests/support/expect_error.h"
 
 namespace dti::experiments {
@@ -203,6 +204,28 @@ TEST(CosegmentationScorer, InvertedPredictionIsMatchedBeforeScoring) {
   EXPECT_DOUBLE_EQ(m.at("accuracy"), 0.75);
   EXPECT_DOUBLE_EQ(m.at("iou_fg"), 2.0 / 3.0);  // truth {1,2}, matched prediction {1,2,3}
   EXPECT_DOUBLE_EQ(m.at("iou"), (2.0 / 3.0 + 0.5) / 2.0);  // background {0,3} vs {0}
+}
+
+// Every key a scorer writes is in the one metric table, as a fraction
+// (experiments/run/metric_table.h).
+TEST(MetricTable, EveryScorersKeyIsAFractionInTheTable) {
+  const auto truth = labels({0, 1, 2, 0, 1, 2}, {6});
+  const auto coseg = labels({0, 2, 1, 0}, {1, 2, 2});
+  const auto pred = at::tensor({0.1f, 0.9f, 0.8f, 0.0f}).view({1, 1, 2, 2});
+  for (const Metrics& m :
+       {score_instance(exact_maps(instance_truth(), semantic_truth()), ranges(2, 2, 2)),
+        score_clustering(truth, truth, 3, 3), score_cosegmentation(coseg, pred)}) {
+    for (const auto& [key, value] : m) {
+      const auto* info = find_metric(key);
+      ASSERT_NE(info, nullptr) << key;
+      EXPECT_TRUE(info->fraction) << key;
+      EXPECT_EQ(format_metric(key, 0.9341), "93.4") << key;
+    }
+  }
+  EXPECT_EQ(format_metric("loss", 0.012345), "0.01235");
+  EXPECT_EQ(format_metric("eval_images", 320), "320");
+  EXPECT_EQ(headline_metrics({{"loss", 0.5}, {"iou", 0.2}, {"ari_fg", 0.25}}),
+            "ari_fg=0.25 loss=0.5");
 }
 
 }  // namespace
