@@ -25,4 +25,13 @@ std::string shipped_config_dir() {
               "configs");
 }
 
+std::string shipped_cpu_benchmark() {
+  try {
+    const fs::path file = fs::path(shipped_config_dir()).parent_path() / "bench-cpu.json";
+    return fs::is_regular_file(file) ? file.string() : "";
+  } catch (const Error&) {
+    return "";
+  }
+}
+
 }  // namespace dti::experiments

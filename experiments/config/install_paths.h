@@ -1,8 +1,9 @@
 #pragma once
 // Where an installed (or built) runexp finds its shipped files, relative to its own executable:
 // no source path is compiled in, so a copy installed with `cmake --install` into any prefix
-// works. Layout: <prefix>/bin/runexp and <prefix>/share/dtisprites/configs/*.yml; the build
-// tree mirrors it (<build>/share/dtisprites/configs, refreshed at every build).
+// works. Layout: <prefix>/bin/runexp, <prefix>/share/dtisprites/configs/*.yml and
+// <prefix>/share/dtisprites/bench-cpu.json (the CPU benchmark the dry-run plan estimates times
+// from); the build tree mirrors it (<build>/share/dtisprites/, refreshed at every build).
 
 #include <string>
 
@@ -12,5 +13,9 @@ namespace dti::experiments {
 /// of the running executable or up to four folders above it; throws dti::Error naming where it
 /// looked (and DTI_CONFIG_DIR, which overrides it) when there is none.
 std::string shipped_config_dir();
+
+/// The shipped CPU benchmark (dti_bench's JSON, reports/results/bench-cpu-2vcpu.json) beside the
+/// shipped configs, or "" when there is none.
+std::string shipped_cpu_benchmark();
 
 }  // namespace dti::experiments
