@@ -16,6 +16,8 @@
 #include "base/error.h"
 #include "experiments/config/output_layout.h"
 #include "experiments/launch/gpu_placement.h"
+#include "experiments/launch/slurm/slurm_launcher.h"
+#include "experiments/results/render.h"
 #include "experiments/run/run_preflight.h"
 
 extern char** environ;
@@ -25,16 +27,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const CellDefinition& find_cell(const ExperimentDefinition& experiment, const std::string& name) {
-  for (const auto& cell : experiment.cells) {
-    if (cell.name == name) return cell;
-  }
-  throw Error("experiment " + experiment.name + " has no cell '" + name + "'");
-}
-
 // Runs each job here, one after another.
-class InProcessLauncher : public Launcher {
+class InProcessLauncher : public LocalLauncher {
  public:
+  using LocalLauncher::LocalLauncher;
   std::vector<CellRun> run(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
                            std::ostream& log) override {
     std::vector<CellRun> results;
@@ -94,9 +90,9 @@ bool log_reports_full_disk(const std::string& log_path) {
 }
 
 // A pool of child processes, at most `jobs` at a time.
-class ProcessPoolLauncher : public Launcher {
+class ProcessPoolLauncher : public LocalLauncher {
  public:
-  explicit ProcessPoolLauncher(const RunnerOptions& options) : options_(options) {}
+  using LocalLauncher::LocalLauncher;
 
   std::vector<CellRun> run(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
                            std::ostream& log) override {
@@ -175,15 +171,32 @@ class ProcessPoolLauncher : public Launcher {
     std::replace(name.begin(), name.end(), '/', '_');
     return name;
   }
-
-  RunnerOptions options_;
 };
 
 }  // namespace
 
-std::unique_ptr<Launcher> make_local_launcher(const RunnerOptions& options) {
-  if (options.jobs <= 1) return std::make_unique<InProcessLauncher>();
+int LocalLauncher::launch(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
+                          std::ostream& out, std::ostream& log) {
+  const auto results = run(experiment, jobs, log);
+  int failed = 0;
+  out << "\n" << experiment.name << ": " << results.size() << " runs\n";
+  for (const auto& r : results) {
+    out << "  " << r.cell << " seed " << r.seed << ": " << status_name(r.status)
+        << (r.detail.empty() ? "" : " (" + r.detail + ")") << "\n";
+    failed += r.status == RunStatus::kFailed;
+  }
+  render_results(experiment, options_, out);
+  return failed > 0 ? 1 : 0;
+}
+
+std::unique_ptr<LocalLauncher> make_local_launcher(const RunnerOptions& options) {
+  if (options.jobs <= 1) return std::make_unique<InProcessLauncher>(options);
   return std::make_unique<ProcessPoolLauncher>(options);
+}
+
+std::unique_ptr<Launcher> make_launcher(const RunnerOptions& options) {
+  if (options.launcher == "slurm") return make_slurm_launcher(options);
+  return make_local_launcher(options);
 }
 
 }  // namespace dti::experiments

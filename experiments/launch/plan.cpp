@@ -13,6 +13,7 @@
 #include "datasets/dataset_file.h"
 #include "experiments/config/install_paths.h"
 #include "experiments/launch/gpu_placement.h"
+#include "experiments/launch/pending.h"
 #include "experiments/run/cell_run.h"
 #include "reports/benchmark_import.h"
 
@@ -107,13 +108,11 @@ CellPlan plan_cell(const ExperimentDefinition& experiment, const CellDefinition&
   if (config.training.max_iterations > 0) {
     p.iterations = std::min(p.iterations, config.training.max_iterations);
   }
-  if (store) {
-    for (int64_t s : seeds) {
-      auto c = cell_config(cell, options, s);
-      if (store->find_finished_run({experiment.store_experiment, cell.name, s, config_hash(c)})) {
-        ++p.done;
-      }
-    }
+  std::vector<CellJob> jobs;
+  for (int64_t s : seeds) jobs.push_back({experiment.name, cell.name, s, options});
+  std::ostringstream unused;  // nothing is generated here, so nothing is said
+  for (const auto& check : check_jobs(experiment, jobs, options, /*make_data=*/false, unused)) {
+    p.done += check.state == JobState::kFinished;
   }
   p.rate = expected_rate(store, experiment.store_experiment, config.dataset.name, options.device);
   return p;

@@ -113,4 +113,14 @@ const ExperimentDefinition& find_experiment(const std::string& name) {
   throw Error("unknown experiment '" + name + "'; valid: " + join(experiment_names()));
 }
 
+const CellDefinition& find_cell(const ExperimentDefinition& experiment, const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& cell : experiment.cells) {
+    if (cell.name == name) return cell;
+    names.push_back(cell.name);
+  }
+  throw Error("experiment " + experiment.name + " has no cell '" + name +
+              "'; its cells: " + join(names));
+}
+
 }  // namespace dti::experiments

@@ -55,4 +55,7 @@ const ExperimentDefinition& find_experiment(const std::string& name);
 /// Names of the registered experiments.
 std::vector<std::string> experiment_names();
 
+/// The cell `name` of `experiment`; throws dti::Error naming the experiment's cells otherwise.
+const CellDefinition& find_cell(const ExperimentDefinition& experiment, const std::string& name);
+
 }  // namespace dti::experiments

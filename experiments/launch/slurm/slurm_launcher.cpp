@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "experiments/config/config.h"
 #include "experiments/config/output_layout.h"
+#include "experiments/launch/pending.h"
 #include "experiments/launch/plan.h"
 #include "experiments/run/cell_run.h"
 #include "experiments/run/run_record.h"
@@ -64,13 +65,6 @@ bool torch_has_cuda() {
   }
 }
 
-const CellDefinition& find_cell(const ExperimentDefinition& experiment, const std::string& name) {
-  for (const auto& cell : experiment.cells) {
-    if (cell.name == name) return cell;
-  }
-  throw Error("experiment " + experiment.name + " has no cell '" + name + "'");
-}
-
 std::string self_executable(const RunnerOptions& options) {
   if (!options.self_path.empty()) return fs::absolute(options.self_path).string();
   return fs::read_symlink("/proc/self/exe").string();
@@ -114,37 +108,19 @@ std::string timestamp() {
   return text;
 }
 
-// The runs still to make: data present (generated now when it can be), not finished in the store.
+// The runs still to make (pending.h): data present (generated now when it can be), not
+// finished in the store; each other job is said on `log`.
 std::vector<CellJob> unfinished_jobs(const ExperimentDefinition& experiment,
                                      const std::vector<CellJob>& jobs, const RunnerOptions& options,
                                      std::ostream& log) {
-  std::optional<reports::Store> store;
-  if (fs::exists(options.store_path())) store = reports::Store::open(options.store_path());
   std::vector<CellJob> todo;
-  for (const auto& job : jobs) {
-    const auto config = cell_config(find_cell(experiment, job.cell), job.options, job.seed);
-    if (options.dry_run && !is_generated(config.dataset.name) &&
-        !fs::exists(dataset_path(config.dataset, options.data_dir))) {
-      log << job.cell << " seed " << job.seed << ": missing data, would not be submitted"
-          << std::endl;
-      continue;
+  for (auto& check : check_jobs(experiment, jobs, options, !options.dry_run, log)) {
+    if (check.state == JobState::kPending) {
+      todo.push_back(std::move(check.job));
+    } else {
+      log << check.job.cell << " seed " << check.job.seed << ": " << check.detail
+          << (options.dry_run ? ", would not be submitted" : ", not submitted") << std::endl;
     }
-    if (!options.dry_run) {
-      try {
-        ensure_dataset(config, options.data_dir, log);
-      } catch (const MissingData& e) {
-        log << job.cell << " seed " << job.seed << ": missing data, not submitted: " << e.what()
-            << std::endl;
-        continue;
-      }
-    }
-    const reports::RunKey key{experiment.store_experiment, job.cell, job.seed,
-                              reports::config_hash(to_yaml(config))};
-    if (store && store->find_finished_run(key)) {
-      log << job.cell << " seed " << job.seed << ": already finished, not submitted" << std::endl;
-      continue;
-    }
-    todo.push_back(job);
   }
   return todo;
 }
@@ -384,6 +360,26 @@ int submit_to_slurm(const ExperimentDefinition& experiment, const std::vector<Ce
       << " runs; script " << path << ") and collect job " << collect_id
       << "; watch with: runexp status " << experiment.name << " --out " << options.out_dir << "\n";
   return 0;
+}
+
+namespace {
+
+class SlurmLauncher : public Launcher {
+ public:
+  explicit SlurmLauncher(RunnerOptions options) : options_(std::move(options)) {}
+  int launch(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
+             std::ostream& out, std::ostream& log) override {
+    return submit_to_slurm(experiment, jobs, options_, out, log);
+  }
+
+ private:
+  RunnerOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Launcher> make_slurm_launcher(const RunnerOptions& options) {
+  return std::make_unique<SlurmLauncher>(options);
 }
 
 }  // namespace dti::experiments

@@ -9,11 +9,13 @@
 // requeues the task, which resumes from that checkpoint.
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "experiments/config/runner_options.h"
 #include "experiments/launch/cell_job.h"
+#include "experiments/launch/launcher.h"
 #include "experiments/suite/registry.h"
 
 namespace dti::experiments {
@@ -41,6 +43,9 @@ std::string slurm_batch_script(const std::string& experiment, const std::vector<
 /// `out` (with --dry-run, prints the batch script instead). Returns 0, or 1 when sbatch fails.
 int submit_to_slurm(const ExperimentDefinition& experiment, const std::vector<CellJob>& jobs,
                     const RunnerOptions& options, std::ostream& out, std::ostream& log);
+
+/// The Slurm launcher (launcher.h): launch() is submit_to_slurm().
+std::unique_ptr<Launcher> make_slurm_launcher(const RunnerOptions& options);
 
 /// Seconds of a Slurm --time value ("MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM",
 /// "D-HH:MM:SS"); -1 for "" or "UNLIMITED"; throws dti::Error for anything else.
