@@ -88,11 +88,8 @@ void check_choice(const std::string& what, const std::string& value,
 
 void check_common(const RunnerOptions& o) {
   check_choice("--preset", o.preset, preset_names());
-  const bool device_ok = o.device == "auto" || o.device == "cpu" || o.device == "cuda" ||
-                         o.device.rfind("cuda:", 0) == 0;
-  if (!device_ok) {
-    throw UsageError("--device: unknown value '" + o.device +
-                     "'; valid: auto, cpu, cuda, cuda:<index>");
+  if (!is_device_name(o.device)) {
+    throw UsageError("--device: unknown value '" + o.device + "'; valid: " + kDeviceNames);
   }
   if (o.threads < 0) throw UsageError("--threads must be >= 0");
 }

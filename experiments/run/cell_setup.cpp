@@ -62,7 +62,7 @@ at::Device parse_device(const std::string& requested) {
   try {
     device = at::Device(name);
   } catch (const std::exception&) {
-    throw Error("--device: unknown device '" + name + "'; valid: auto, cpu, cuda, cuda:<index>");
+    throw Error("--device: unknown device '" + name + "'; valid: " + kDeviceNames);
   }
   DTI_CHECK(
       !device.is_cuda() || at::hasCUDA(), "--device ", name,

@@ -13,6 +13,16 @@ DeviceChoice choose_device(const std::string& requested) {
           "--device cuda asks for one explicitly"};
 }
 
+bool is_device_name(const std::string& requested) {
+  return requested == "auto" || requested == "cpu" || requested == "cuda" ||
+         requested.rfind("cuda:", 0) == 0;
+}
+
+std::string device_for_task(const std::string& requested, int gpus_per_task) {
+  if (requested != "auto") return requested;
+  return gpus_per_task > 0 ? "cuda" : "cpu";
+}
+
 std::string device_header(const DeviceChoice& choice) {
   return "device: " + choice.device + " (" + choice.reason + ")";
 }

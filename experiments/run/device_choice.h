@@ -16,6 +16,16 @@ struct DeviceChoice {
 /// at::hasCUDA() (a CUDA build with a visible GPU), else cpu; other names are returned as given.
 DeviceChoice choose_device(const std::string& requested);
 
+/// The values --device accepts, for messages.
+inline constexpr const char* kDeviceNames = "auto, cpu, cuda, cuda:<index>";
+
+/// Whether `requested` is one of kDeviceNames (any index after "cuda:").
+bool is_device_name(const std::string& requested);
+
+/// The device of a task that runs on another machine (a Slurm node): "auto" is cuda when the
+/// task is given GPUs, else cpu; other names are returned as given.
+std::string device_for_task(const std::string& requested, int gpus_per_task);
+
 /// The header line of a run: "device: cpu (auto: ...)".
 std::string device_header(const DeviceChoice& choice);
 

@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "core/trainer.h"
 #include "experiments/results/status.h"
+#include "experiments/run/device_choice.h"
 #include "experiments/run/run_record.h"
 
 namespace dti::experiments {
@@ -49,7 +50,7 @@ void check_launcher_options(RunnerOptions& o) {
     DTI_CHECK(gpus > 0 || o.device.rfind("cuda", 0) != 0, "--device ", o.device,
               " with --launcher slurm needs --gpus-per-run N: Slurm gives a task no GPU unless "
               "asked");
-    if (o.device == "auto") o.device = gpus > 0 ? "cuda" : "cpu";
+    o.device = device_for_task(o.device, gpus);
     return;
   }
   const auto& s = o.slurm;
