@@ -7,9 +7,9 @@
 #include <iostream>
 
 #include "base/strings.h"
-#include "datasets/cli.h"
 #include "experiments/cli/cli_runs.h"
 #include "experiments/cli/cli_support.h"
+#include "experiments/cli/data_cli.h"
 #include "experiments/config/presets.h"
 #include "experiments/launch/runner.h"
 #include "experiments/launch/slurm/slurm_cli.h"
@@ -203,7 +203,7 @@ int runexp_main(int argc, char** argv) {
     return 0;
   }
   try {
-    if (command == "data") return datasets::data_main(argc - 1, argv + 1);
+    if (command == "data") return data_main(argc - 1, argv + 1);
     if (command == "list") {
       if (argc > 2 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
         std::cout << "usage: runexp list\nLists the experiments (cells, seeds), the datasets and "

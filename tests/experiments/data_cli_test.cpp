@@ -9,9 +9,9 @@
 #include <sstream>
 #include <thread>
 
-#include "datasets/cli.h"
 #include "datasets/dataset_file.h"
 #include "datasets/image_io.h"
+#include "experiments/cli/data_cli.h"
 #include "tests/datasets/test_util.h"
 #include "tests/support/expect_error.h"
 
@@ -35,7 +35,7 @@ CliRun run(std::vector<std::string> args) {
   auto* old_out = std::cout.rdbuf(out.rdbuf());
   auto* old_err = std::cerr.rdbuf(err.rdbuf());
   CliRun r;
-  r.status = data_main(static_cast<int>(argv.size()), argv.data());
+  r.status = experiments::data_main(static_cast<int>(argv.size()), argv.data());
   std::cout.rdbuf(old_out);
   std::cerr.rdbuf(old_err);
   r.out = out.str();

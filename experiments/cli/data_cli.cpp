@@ -1,4 +1,4 @@
-#include "datasets/cli.h"
+#include "experiments/cli/data_cli.h"
 
 #include <boost/program_options.hpp>
 
@@ -18,8 +18,10 @@
 #include "datasets/inspect.h"
 #include "datasets/progress.h"
 
-namespace dti::datasets {
+namespace dti::experiments {
 namespace {
+
+using namespace datasets;  // NOLINT: this file is the datasets library's command line
 
 namespace po = boost::program_options;
 
@@ -284,4 +286,4 @@ int data_main(int argc, char** argv) {
   }
 }
 
-}  // namespace dti::datasets
+}  // namespace dti::experiments

@@ -1,8 +1,8 @@
 // `dti_data_cli ARGS...` = `runexp data ARGS...`, for tests that need a separate process (exit
 // status, signals) and for trying the command line before runexp links it.
-#include "datasets/cli.h"
+#include "experiments/cli/data_cli.h"
 
 int main(int argc, char** argv) {
   argv[0] = const_cast<char*>("data");
-  return dti::datasets::data_main(argc, argv);
+  return dti::experiments::data_main(argc, argv);
 }

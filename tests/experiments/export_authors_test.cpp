@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "datasets/catalogue.h"
-#include "datasets/cli.h"
 #include "datasets/dataset_file.h"
 #include "datasets/export_authors.h"
 #include "datasets/image_io.h"
+#include "experiments/cli/data_cli.h"
 #include "tests/datasets/test_util.h"
 #include "tests/support/expect_error.h"
 
@@ -126,7 +126,7 @@ TEST_F(ExportAuthorsTest, CommandLine) {
     std::ostringstream o, e;
     auto* old_out = std::cout.rdbuf(o.rdbuf());
     auto* old_err = std::cerr.rdbuf(e.rdbuf());
-    const int status = data_main(static_cast<int>(argv.size()), argv.data());
+    const int status = experiments::data_main(static_cast<int>(argv.size()), argv.data());
     std::cout.rdbuf(old_out);
     std::cerr.rdbuf(old_err);
     *out = o.str();
