@@ -166,7 +166,7 @@ std::vector<std::string> smoke_overrides(const RunConfig& base) {
 // - 16 epochs = 4,000 steps, the network rate divided by 10 after epochs 12 and 15 (the paper's
 //   shape: a decay near the end, [100, 200] of 210): ARI-FG 90.9 at step 3,500, 91.0 at 4,000;
 //   64,000 image passes. Three seeds: ARI-FG 90.5 ± 0.6, about 965 CPU-seconds per seed (8
-//   minutes of two cores; README "First run" gives the wall time measured under load).
+//   minutes of two cores; README "The two commands" gives the wall time measured under load).
 // Every other dataset gets the smoke reduction (seconds), so `runexp table1 --preset demo`
 // spends its time on the one cell that can learn in minutes.
 constexpr int64_t kDemoImages = 4000;

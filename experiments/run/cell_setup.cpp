@@ -67,7 +67,7 @@ at::Device parse_device(const std::string& requested) {
   DTI_CHECK(
       !device.is_cuda() || at::hasCUDA(), "--device ", name,
       ": this build of LibTorch has no CUDA support or no GPU is visible; use --device cpu or "
-      "build against a CUDA LibTorch (README: GPU build)");
+      "build against a CUDA LibTorch (docs/building.md)");
   return device;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Per-run-folder records: how runs on a cluster reach the one results store safely.
 //
-// Design (README "Running on a Slurm cluster"): the output folder is on a filesystem shared by the
+// Design (docs/slurm.md): the output folder is on a filesystem shared by the
 // nodes (NFS, Lustre, ...), where SQLite's WAL mode (shared memory on one host) and POSIX locks
 // are unreliable, so no two hosts may write one SQLite file. A Slurm task therefore runs the same
 // code path as a local run (claim, train or resume, evaluate, record) against a private store on

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A one-node Slurm cluster on this machine for the `slurm` tests (README: Running on a Slurm
-# cluster). `start DIR` writes slurm.conf and a munge key into DIR, starts munged, slurmctld and
+# A one-node Slurm cluster on this machine for the `slurm` tests (docs/slurm.md, the tests
+# section). `start DIR` writes slurm.conf and a munge key into DIR, starts munged, slurmctld and
 # slurmd in the foreground of background jobs (their pids in DIR/*.pid) and waits until the node
 # is idle; `stop DIR` cancels the jobs left, then stops each daemon by its own pid. With OWNER_PID
 # (`start DIR OWNER_PID`), a watchdog runs `stop DIR` when that process dies first (a test killed

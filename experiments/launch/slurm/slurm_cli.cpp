@@ -18,7 +18,7 @@ extern "C" void on_usr1(int) { core::request_stop(); }
 
 po::options_description launcher_options(RunnerOptions& o) {
   auto& s = o.slurm;
-  po::options_description d("launcher (README: Running on a Slurm cluster)");
+  po::options_description d("launcher (docs/slurm.md)");
   d.add_options()("launcher", po::value(&o.launcher)->default_value("local"),
                   "local (this machine) or slurm (one job array, one task per unfinished run)")(
       "partition", po::value(&s.partition), "slurm: partition")(

@@ -190,7 +190,7 @@ void check_slurm_setup(const RunnerOptions& options, std::ostream& log) {
             "bin folder to PATH), or use --launcher local");
   DTI_CHECK(s.gpus_per_run == 0 || torch_has_cuda(), "--gpus-per-run ", s.gpus_per_run,
             ": this runexp is built against a CPU-only LibTorch; build against a CUDA LibTorch "
-            "(README: GPU build) or drop --gpus-per-run");
+            "(docs/building.md) or drop --gpus-per-run");
   DTI_CHECK(s.gpus_per_run >= 0 && s.cpus_per_run >= 0 && s.signal_seconds > 0,
             "--gpus-per-run and --cpus-per-run must be >= 0 and --signal-seconds > 0");
   if (!s.partition.empty()) {
