@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "base/strings.h"
+#include "experiments/cli/cli_compare.h"
 #include "experiments/cli/cli_runs.h"
 #include "experiments/cli/cli_support.h"
 #include "experiments/cli/data_cli.h"
@@ -14,6 +15,7 @@
 #include "experiments/launch/runner.h"
 #include "experiments/launch/slurm/slurm_cli.h"
 #include "experiments/run/run_summary.h"
+#include "experiments/suite/experiment_file.h"
 #include "experiments/suite/registry.h"
 #include "reports/benchmark_import.h"
 #include "reports/store.h"
@@ -38,6 +40,9 @@ const char* kCommands =
     "commands:\n"
     "  list                         experiments, datasets and presets\n"
     "  table1 ... table5, fig8, fig9  run an experiment over seeds and print it beside the paper\n"
+    "  run FILE.yml                 run your own experiment file (cells or a grid, a baseline)\n"
+    "  sweep --config C --grid K=V1,V2  the same from the command line, written as a file\n"
+    "  compare EXPERIMENT           each cell against the baseline: difference and 95% interval\n"
     "  train --config FILE          train and evaluate one configuration\n"
     "  eval --checkpoint FILE       evaluate a checkpoint written by a run\n"
     "  report                       render tables and HTML reports from the store; import "
@@ -51,8 +56,9 @@ const char* kCommands =
     "  collect                      store the runs Slurm tasks left in their run folders\n";
 
 std::vector<std::string> command_names() {
-  std::vector<std::string> names = {"list",    "train",     "eval", "report", "data",   "run-cell",
-                                    "cluster", "decompose", "show", "status", "collect"};
+  std::vector<std::string> names = {"list",     "train",   "eval",      "report", "data",
+                                    "run-cell", "cluster", "decompose", "show",   "status",
+                                    "collect",  "run",     "sweep",     "compare"};
   for (const auto& e : experiment_names()) names.push_back(e);
   return names;
 }
@@ -89,7 +95,13 @@ int cmd_status(const std::string& command, int argc, char** argv) {
     return 0;
   }
   check_common(o);
-  if (!experiment.empty()) check_choice("EXPERIMENT", experiment, experiment_names());
+  if (!experiment.empty()) {
+    try {
+      resolve_experiment(experiment);  // a paper experiment's name or an experiment file
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+  }
   return status_or_collect(command, experiment, o);
 }
 
@@ -166,7 +178,13 @@ int cmd_report(int argc, char** argv) {
     return 0;
   }
   check_common(o);
-  for (const auto& e : experiments) check_choice("--experiment", e, experiment_names());
+  for (const auto& e : experiments) {
+    try {
+      resolve_experiment(e);
+    } catch (const Error& err) {
+      throw UsageError(std::string("--experiment: ") + err.what());
+    }
+  }
   if (!benchmarks.empty()) {
     auto store = open_store(o);
     for (const auto& file : benchmarks) {
@@ -186,7 +204,7 @@ int cmd_report(int argc, char** argv) {
         experiments.push_back(e.name);
     }
   }
-  for (const auto& name : experiments) render_results(find_experiment(name), o, std::cout);
+  for (const auto& name : experiments) render_results(resolve_experiment(name), o, std::cout);
   return 0;
 }
 
@@ -218,6 +236,9 @@ int runexp_main(int argc, char** argv) {
     if (command == "eval") return cmd_eval(argc - 1, argv + 1);
     if (command == "report") return cmd_report(argc - 1, argv + 1);
     if (command == "run-cell") return cli::cmd_run_cell(argc - 1, argv + 1);
+    if (command == "run") return cli::cmd_run_file(argc - 1, argv + 1);
+    if (command == "sweep") return cli::cmd_sweep(argc - 1, argv + 1);
+    if (command == "compare") return cli::cmd_compare(argc - 1, argv + 1);
     if (command == "status" || command == "collect") return cmd_status(command, argc - 1, argv + 1);
     if (command == "cluster")
       return cli::cmd_own_data(OwnDataCommand::kCluster, argc - 1, argv + 1);

@@ -14,6 +14,7 @@
 #include "experiments/launch/plan.h"
 #include "experiments/launch/runner.h"
 #include "experiments/launch/slurm/slurm_cli.h"
+#include "experiments/suite/experiment_file.h"
 #include "experiments/suite/registry.h"
 #include "reports/store.h"
 
@@ -77,7 +78,7 @@ int cmd_run_cell(int argc, char** argv) {
   setup_runtime(job.options);
   const auto experiment = is_own_data_experiment(job.experiment)
                               ? own_data_experiment(job.experiment, job.cell, job.options)
-                              : find_experiment(job.experiment);
+                              : resolve_experiment(job.experiment);
   for (const auto& cell : experiment.cells) {
     if (cell.name != job.cell) continue;
     return run_cell_job(experiment, cell, job);

@@ -31,6 +31,10 @@ std::string own_data_config(const std::string& out_dir, const std::string& comma
   return out_dir + "/configs/" + command + "/" + cell + ".yml";
 }
 
+std::string experiment_file(const std::string& out_dir, const std::string& name) {
+  return out_dir + "/experiments/" + name + ".yml";
+}
+
 }  // namespace layout
 
 std::string RunnerOptions::store_path() const {

@@ -7,6 +7,7 @@
 //   <out>/tables/<name>.{md,tex,csv}              rendered tables
 //   <out>/reports/<name>/index.html               HTML reports
 //   <out>/configs/<command>/<cell>.yml            the resolved configs of own-data runs
+//   <out>/experiments/<name>.yml                  experiment files written by `runexp sweep`
 // Every reader and writer of these paths asks here.
 
 #include <cstdint>
@@ -29,5 +30,6 @@ std::string table_stem(const std::string& out_dir, const std::string& name);
 std::string report_folder(const std::string& out_dir, const std::string& name);
 std::string own_data_config(const std::string& out_dir, const std::string& command,
                             const std::string& cell);
+std::string experiment_file(const std::string& out_dir, const std::string& name);
 
 }  // namespace dti::experiments::layout

@@ -249,4 +249,13 @@ RunConfig load_config(const std::string& path, const std::string& preset,
   return detail::parse_config_with(text, path, all);
 }
 
+std::string settings_text(const std::string& preset, const std::vector<std::string>& overrides) {
+  std::string out = "preset " + preset;
+  if (preset != "paper") out += " (a shortened run: docs/presets.md)";
+  if (overrides.empty()) return preset == "paper" ? out + " (the config's full schedule)" : out;
+  out += ", with --set " + overrides.front();
+  for (size_t i = 1; i < overrides.size(); ++i) out += ", --set " + overrides[i];
+  return out;
+}
+
 }  // namespace dti::experiments

@@ -29,6 +29,11 @@ std::vector<std::string> preset_names();
 /// One-line description of `preset`; unknown names raise dti::Error listing the valid ones.
 std::string preset_description(const std::string& preset);
 
+/// What a table or summary says of the settings its runs were asked with: "preset paper (the
+/// config's full schedule)", or with overrides "preset paper, with --set a=1, --set b=2" (the
+/// schedule is then not called the paper's).
+std::string settings_text(const std::string& preset, const std::vector<std::string>& overrides);
+
 /// The quick preset's reduction for one dataset.
 struct QuickScale {
   /// Every epoch quantity is divided by this factor.

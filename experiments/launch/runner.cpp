@@ -10,7 +10,9 @@ int run_experiment(const ExperimentDefinition& experiment, const std::vector<int
                    const RunnerOptions& options, std::ostream& out, std::ostream& log) {
   std::vector<CellJob> jobs;
   for (const auto& cell : experiment.cells) {
-    for (int64_t seed : seeds) jobs.push_back({experiment.name, cell.name, seed, options});
+    // An experiment file is named by its path, so that a child process reads the same file.
+    const std::string& id = experiment.source.empty() ? experiment.name : experiment.source;
+    for (int64_t seed : seeds) jobs.push_back({id, cell.name, seed, options});
   }
   // Local launchers run the jobs and render the table; Slurm submits them and returns.
   return make_launcher(options)->launch(experiment, jobs, out, log);

@@ -168,9 +168,7 @@ void render_own_data(const ExperimentDefinition& experiment, const RunnerOptions
   const auto columns = protocol_metrics(base.dataset.eval);
   std::ostringstream table;
   table << "runexp " << experiment.name << " on " << options.data_dir << "/" << base.dataset.file
-        << ": " << cell.variant << ", preset " << options.preset
-        << (options.preset == "paper" ? " (the config's full schedule)"
-                                      : " (a shortened run: docs/presets.md)")
+        << ": " << cell.variant << ", " << settings_text(options.preset, options.overrides)
         << "; config " << cell.config << "\n\n| seed | status | iterations |";
   for (const auto& c : columns) table << " " << c << " |";
   table << "\n|---|---|---|";

@@ -6,6 +6,7 @@
 #include "datasets/catalogue.h"
 #include "experiments/config/output_layout.h"
 #include "experiments/config/presets.h"
+#include "experiments/results/comparison.h"
 #include "experiments/run/cell_run.h"
 #include "reports/atomic_file.h"
 #include "reports/html_report.h"
@@ -49,6 +50,7 @@ reports::PaperTable render_table(const ExperimentDefinition& experiment,
   reports::write_file_atomically(stem + ".tex", reports::render_latex(table));
   reports::write_file_atomically(stem + ".csv", reports::render_csv(table));
   out << "\n" << reports::render_markdown(table) << "\n";
+  out << "this invocation: " << settings_text(options.preset, options.overrides) << "\n";
   if (options.preset != "paper") out << preset_notice(options.preset) << "\n";
   return table;
 }
@@ -73,6 +75,14 @@ void render_results(const ExperimentDefinition& experiment, const RunnerOptions&
   reports::ReportOptions report;
   if (experiment.table > 0) {
     report.tables.push_back(render_table(experiment, options, store, out));
+  } else if (!experiment.source.empty()) {  // an experiment file: its cells against the baseline
+    const std::string text = render_comparison(experiment, options, store, {});
+    reports::write_file_atomically(layout::table_stem(options.out_dir, experiment.name) + ".md",
+                                   text);
+    out << "\n" << text << "\n";
+    if (options.preset != "paper") out << preset_notice(options.preset) << "\n";
+    report.sweep_parameter = experiment.sweep_parameter;
+    report.sweep_categorical = experiment.sweep_categorical;
   } else {
     report.sweep_parameter = experiment.sweep_parameter;
     report.sweep_categorical = experiment.sweep_categorical;

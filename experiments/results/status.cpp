@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "experiments/run/run_record.h"
+#include "experiments/suite/experiment_file.h"
 #include "experiments/suite/registry.h"
 
 namespace dti::experiments {
@@ -145,7 +146,7 @@ void print_row(const std::string& key, const Row& r, bool have_squeue, std::ostr
 
 int print_status(const std::string& experiment, const RunnerOptions& options, std::ostream& out) {
   const std::string store_experiment =
-      experiment.empty() ? "" : find_experiment(experiment).store_experiment;
+      experiment.empty() ? "" : resolve_experiment(experiment).store_experiment;
   std::map<std::string, Row> rows;
   if (fs::exists(options.store_path())) {
     auto store = reports::Store::open(options.store_path());

@@ -119,8 +119,7 @@ const CellDefinition& find_cell(const ExperimentDefinition& experiment, const st
     if (cell.name == name) return cell;
     names.push_back(cell.name);
   }
-  throw Error("experiment " + experiment.name + " has no cell '" + name +
-              "'; its cells: " + join(names));
+  throw Error("experiment " + experiment.name + ": " + unknown_name_message("cell", name, names));
 }
 
 }  // namespace dti::experiments

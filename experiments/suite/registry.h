@@ -44,6 +44,14 @@ struct ExperimentDefinition {
   /// Outlier policy of the experiment's table (docs/evaluation.md#outliers), as the paper did:
   /// rule in Tables 1, 3, 4, 5; none in Table 2 and the figures (every seed shown).
   reports::OutlierPolicy outlier_policy = reports::OutlierPolicy::kRule;
+  /// The cell every other cell is compared with (difference of means and its bootstrap interval);
+  /// "" for none. Experiment files (experiment_file.h) only.
+  std::string baseline;
+  /// Metrics the comparison table shows (store keys); empty: the evaluation protocol's.
+  std::vector<std::string> metrics;
+  /// The experiment file this was read from (absolute), "" for the paper's experiments. Launched
+  /// runs name it, so that a child process reads the same definition.
+  std::string source;
 };
 
 /// Every registered experiment, in `runexp list` order.
