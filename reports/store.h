@@ -284,6 +284,9 @@ class Store {
 
   /// The finished run with this key, if any (the idempotence check).
   std::optional<RunRecord> find_finished_run(const RunKey& key) const;
+  /// The latest finished run of this configuration hash and seed under any experiment and cell
+  /// (the same training: a cell two experiments share), if any.
+  std::optional<RunRecord> find_finished_twin(const std::string& config_hash, int64_t seed) const;
   /// The most recent running or failed run with this key, if any (to resume).
   std::optional<RunRecord> find_unfinished_run(const RunKey& key) const;
   /// One run by id; throws for an unknown id.

@@ -17,6 +17,16 @@ std::optional<RunRecord> Store::find_finished_run(const RunKey& key) const {
   return runs.front();
 }
 
+std::optional<RunRecord> Store::find_finished_twin(const std::string& config_hash,
+                                                   int64_t seed) const {
+  auto runs = query_runs(
+      "WHERE r.config_hash = ?1 AND r.seed = ?2 AND r.status = 'finished' "
+      "ORDER BY r.id DESC LIMIT 1",
+      [&](Statement& s) { s.bind(1, config_hash).bind(2, seed); });
+  if (runs.empty()) return std::nullopt;
+  return runs.front();
+}
+
 std::optional<RunRecord> Store::find_unfinished_run(const RunKey& key) const {
   auto runs = query_runs(
       "WHERE e.name = ?1 AND r.cell = ?2 AND r.seed = ?3 AND r.config_hash = ?4 "

@@ -119,6 +119,37 @@ struct RunContext {
   std::unique_ptr<RunTensorboard> tensorboard;  // events in the run folder; null: --no-tensorboard
 };
 
+// The same training (configuration and seed) already finished under another experiment or cell,
+// e.g. a sweep's baseline that is a paper table's cell: its record is stored under this key too
+// (same metrics, curves and files) instead of training it again. Returns the outcome, if so.
+std::optional<CellRun> adopt_twin(RunContext& c, reports::Store& store,
+                                  const reports::RunSpec& spec) {
+  const reports::RunKey key{spec.experiment, spec.cell, spec.seed,
+                            reports::config_hash(spec.config_text)};
+  if (store.find_finished_run(key)) return std::nullopt;  // claim_run() says so itself
+  const auto twin = store.find_finished_twin(key.config_hash, spec.seed);
+  if (!twin) return std::nullopt;
+  reports::ImportedRun copy;
+  copy.spec = twin->spec;
+  copy.spec.experiment = spec.experiment;
+  copy.spec.cell = spec.cell;
+  copy.spec.variant = spec.variant;
+  copy.host = twin->host;
+  copy.started_at = twin->started_at;
+  copy.ended_at = twin->ended_at;
+  copy.status = reports::RunStatus::finished;
+  copy.outcome = twin->outcome;
+  copy.metrics = store.metrics(twin->id);
+  copy.artifacts = store.artifacts(twin->id);
+  copy.data = twin->data;
+  store.import_runs({copy});
+  c.log << c.tag << ": the same configuration and seed finished as " << twin->spec.experiment << "/"
+        << twin->spec.cell << " (run " << twin->id << "); stored here too, not trained again"
+        << std::endl;
+  return CellRun{c.cell.name, c.seed, RunStatus::kAlreadyFinished,
+                 headline_metrics(store.final_metrics(twin->id))};
+}
+
 // Step: the store's claim. Returns the outcome when the run must not be trained here.
 std::optional<CellRun> claim(RunContext& c, reports::Store& store) {
   store.ensure_experiment(c.experiment.store_experiment, c.experiment.description);
@@ -131,6 +162,7 @@ std::optional<CellRun> claim(RunContext& c, reports::Store& store) {
                         code_version(),
                         TORCH_VERSION,
                         device_description(c.options.device)};
+  if (auto adopted = adopt_twin(c, store, spec)) return adopted;
   auto claimed = store.claim_run(spec);
   if (claimed.result == reports::ClaimResult::already_finished) {
     c.log << c.tag << ": already finished (run " << claimed.run.id << "), not trained again"

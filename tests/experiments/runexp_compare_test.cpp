@@ -76,5 +76,31 @@ TEST_F(RunexpCompareTest, AnExperimentFileRunsLikeATableWithJobs) {
   EXPECT_NE(r.output.find("three"), std::string::npos) << r.output;
 }
 
+// A cell two experiments share (same config and seed) is trained once: the second experiment
+// stores the first one's run under its own name.
+TEST_F(RunexpCompareTest, ACellSharedWithAPaperTableIsNotTrainedTwice) {
+  auto r = runexp("table1 --preset smoke --seeds 1 --quiet --no-tensorboard");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = runexp(
+      "sweep --config tetrominoes --grid model.n_sprites=19,4 --seeds 1 --preset smoke "
+      "--quiet --no-tensorboard --name shared");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("n_sprites=19 seed 0: the same configuration and seed finished as "
+                          "table1/tetrominoes"),
+            std::string::npos)
+      << r.output;
+  auto store = reports::Store::open((dir_ / "out/results.sqlite").string());
+  const auto shared = store.list_runs(reports::RunFilter("shared"));
+  ASSERT_EQ(shared.size(), 2u);
+  const auto table1 = store.list_runs(reports::RunFilter("table1", std::string("tetrominoes")));
+  ASSERT_EQ(table1.size(), 1u);
+  for (const auto& run : shared) {
+    EXPECT_EQ(run.status, reports::RunStatus::finished);
+    if (run.spec.cell == "n_sprites=19") {
+      EXPECT_EQ(store.final_metrics(run.id), store.final_metrics(table1[0].id));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dti::test
