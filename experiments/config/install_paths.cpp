@@ -1,5 +1,6 @@
 #include "experiments/config/install_paths.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -8,21 +9,34 @@
 namespace dti::experiments {
 namespace fs = std::filesystem;
 
-std::string shipped_config_dir() {
+namespace {
+
+// The first <dir>/share/dtisprites/<folder> in the running executable's folder or up to four
+// above it.
+std::string shipped_dir(const std::string& folder, const std::string& what,
+                        const std::string& override_variable) {
   std::error_code error;
   const fs::path exe = fs::read_symlink("/proc/self/exe", error);
   DTI_CHECK(!error, "cannot tell where this program lives (/proc/self/exe: ", error.message(),
-            "); set DTI_CONFIG_DIR to the folder of the shipped configs");
+            "); set ", override_variable, " to the folder of the shipped ", what);
   fs::path dir = exe.parent_path();
-  const fs::path relative = fs::path("share") / "dtisprites" / "configs";
+  const fs::path relative = fs::path("share") / "dtisprites" / folder;
   for (int up = 0; up <= 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
     if (fs::is_directory(dir / relative)) return (dir / relative).string();
     if (dir == dir.root_path()) break;
   }
-  throw Error("no shipped configs (" + relative.string() + ") next to or above " +
-              exe.parent_path().string() +
-              "; install runexp with `cmake --install`, or set DTI_CONFIG_DIR to a folder of "
-              "configs");
+  throw Error("no shipped " + what + " (" + relative.string() + ") next to or above " +
+              exe.parent_path().string() + "; install runexp with `cmake --install`, or set " +
+              override_variable + " to a folder of " + what);
+}
+
+}  // namespace
+
+std::string shipped_config_dir() { return shipped_dir("configs", "configs", "DTI_CONFIG_DIR"); }
+
+std::string shipped_experiment_dir() {
+  if (const char* dir = std::getenv("DTI_EXPERIMENT_DIR"); dir && *dir) return dir;
+  return shipped_dir("experiments", "paper experiments", "DTI_EXPERIMENT_DIR");
 }
 
 std::string shipped_cpu_benchmark() {

@@ -156,21 +156,76 @@ void check_unique_cells(const Reader& r, const ExperimentDefinition& e) {
   }
 }
 
-}  // namespace
+void check_baseline(const Reader& r, const YAML::Node& node, ExperimentDefinition& e) {
+  e.baseline = r.text(node, "baseline");
+  std::vector<std::string> names;
+  for (const auto& c : e.cells) names.push_back(c.name);
+  if (std::find(names.begin(), names.end(), e.baseline) == names.end()) {
+    r.fail("baseline", unknown_name_message("cell", e.baseline, names));
+  }
+}
 
-const std::vector<std::string>& experiment_file_keys() {
-  static const std::vector<std::string> keys = {
-      "name", "title", "config", "seeds", "outliers", "metrics", "baseline", "cells", "grid"};
+// `plot: {parameter: P, categorical: B}`: the report draws the metrics against P, read from each
+// cell's variant "P=<number>" (reports/sweep.h), so every variant must read so.
+void read_plot(const Reader& r, const YAML::Node& plot, ExperimentDefinition& e) {
+  if (!plot.IsMap() || !plot["parameter"]) {
+    r.fail("plot", "expected {parameter: NAME} or {parameter: NAME, categorical: true}");
+  }
+  r.check_keys(plot, "plot", {"parameter", "categorical"});
+  e.sweep_parameter = r.text(plot["parameter"], "plot.parameter");
+  e.sweep_categorical = false;
+  if (plot["categorical"]) {
+    const auto flag = r.text(plot["categorical"], "plot.categorical");
+    if (flag != "true" && flag != "false") {
+      r.fail("plot.categorical", "expected true or false, got '" + flag + "'");
+    }
+    e.sweep_categorical = flag == "true";
+  }
+  const std::string prefix = e.sweep_parameter + "=";
+  for (const auto& c : e.cells) {
+    if (c.variant.rfind(prefix, 0) != 0 || !is_number(c.variant.substr(prefix.size()))) {
+      r.fail("plot", "cell '" + c.name + "' has variant '" + c.variant + "'; a plot over '" +
+                         e.sweep_parameter + "' needs every variant to read " + prefix +
+                         "<number>");
+    }
+  }
+}
+
+// The shipped paper experiments' own keys (paper_experiment_keys()).
+void read_paper_keys(const Reader& r, const YAML::Node& root, ExperimentDefinition& e) {
+  if (root["paper_table"]) {
+    const auto t = r.text(root["paper_table"], "paper_table");
+    if (t.size() != 1 || t[0] < '1' || t[0] > '5') {
+      r.fail("paper_table", "expected the paper's table number, 1 to 5, got '" + t + "'");
+    }
+    e.table = t[0] - '0';
+  }
+  if (root["store_as"]) e.store_experiment = r.text(root["store_as"], "store_as");
+}
+
+void check_name(const Reader& r, const ExperimentDefinition& e, bool paper) {
+  if (e.name.empty() || e.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+                                                 "TUVWXYZ0123456789_-") != std::string::npos) {
+    r.fail("name",
+           "'" + e.name + "' must be letters, digits, _ and - (it names the store's experiment)");
+  }
+  if (paper) return;  // the registry itself is being read: its names are these
+  auto taken = experiment_names();
+  taken.insert(taken.end(), {"cluster", "decompose"});
+  if (std::find(taken.begin(), taken.end(), e.name) != taken.end()) {
+    r.fail("name", "'" + e.name + "' is a built-in experiment; choose another name");
+  }
+}
+
+std::vector<std::string> allowed_keys(bool paper) {
+  auto keys = experiment_file_keys();
+  if (paper)
+    keys.insert(keys.end(), paper_experiment_keys().begin(), paper_experiment_keys().end());
   return keys;
 }
 
-const std::vector<std::string>& experiment_cell_keys() {
-  static const std::vector<std::string> keys = {"name", "config", "variant", "set"};
-  return keys;
-}
-
-ExperimentDefinition parse_experiment_file(const std::string& yaml_text,
-                                           const std::string& source_name) {
+ExperimentDefinition parse(const std::string& yaml_text, const std::string& source_name,
+                           bool paper) {
   const Reader r(source_name);
   YAML::Node root;
   try {
@@ -179,20 +234,14 @@ ExperimentDefinition parse_experiment_file(const std::string& yaml_text,
     r.fail("", std::string("not valid YAML: ") + ex.what());
   }
   if (!root.IsMap()) r.fail("", "expected a map of keys (name, config, seeds, cells or grid, ...)");
-  r.check_keys(root, "", experiment_file_keys());
+  for (const auto& key : paper_experiment_keys()) {
+    if (!paper && root[key]) r.fail(key, "only the shipped paper experiments use this key");
+  }
+  r.check_keys(root, "", allowed_keys(paper));
   ExperimentDefinition e;
-  e.source = source_name;
+  e.source = paper ? "" : source_name;
   e.name = root["name"] ? r.text(root["name"], "name") : fs::path(source_name).stem().string();
-  if (e.name.empty() || e.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
-                                                 "TUVWXYZ0123456789_-") != std::string::npos) {
-    r.fail("name",
-           "'" + e.name + "' must be letters, digits, _ and - (it names the store's experiment)");
-  }
-  auto taken = experiment_names();
-  taken.insert(taken.end(), {"cluster", "decompose"});
-  if (std::find(taken.begin(), taken.end(), e.name) != taken.end()) {
-    r.fail("name", "'" + e.name + "' is a built-in experiment; choose another name");
-  }
+  check_name(r, e, paper);
   e.store_experiment = e.name;
   e.description = root["title"] ? r.text(root["title"], "title") : e.name;
   e.seeds = root["seeds"] ? r.seeds(root["seeds"]) : 5;
@@ -214,15 +263,38 @@ ExperimentDefinition parse_experiment_file(const std::string& yaml_text,
     r.fail("", "no cells: give `cells:` (a list) or `grid:` (keys with lists of values)");
   }
   check_unique_cells(r, e);
-  if (root["baseline"]) {
-    e.baseline = r.text(root["baseline"], "baseline");
-    std::vector<std::string> names;
-    for (const auto& c : e.cells) names.push_back(c.name);
-    if (std::find(names.begin(), names.end(), e.baseline) == names.end()) {
-      r.fail("baseline", unknown_name_message("cell", e.baseline, names));
-    }
-  }
+  if (root["baseline"]) check_baseline(r, root["baseline"], e);
+  if (root["plot"]) read_plot(r, root["plot"], e);
+  if (paper) read_paper_keys(r, root, e);
   return e;
+}
+}  // namespace
+
+const std::vector<std::string>& experiment_file_keys() {
+  static const std::vector<std::string> keys = {"name",     "title",   "config",   "seeds",
+                                                "outliers", "metrics", "baseline", "cells",
+                                                "grid",     "plot"};
+  return keys;
+}
+
+const std::vector<std::string>& paper_experiment_keys() {
+  static const std::vector<std::string> keys = {"paper_table", "store_as"};
+  return keys;
+}
+
+const std::vector<std::string>& experiment_cell_keys() {
+  static const std::vector<std::string> keys = {"name", "config", "variant", "set"};
+  return keys;
+}
+
+ExperimentDefinition parse_experiment_file(const std::string& yaml_text,
+                                           const std::string& source_name) {
+  return parse(yaml_text, source_name, /*paper=*/false);
+}
+
+ExperimentDefinition parse_paper_experiment_file(const std::string& yaml_text,
+                                                 const std::string& source_name) {
+  return parse(yaml_text, source_name, /*paper=*/true);
 }
 
 ExperimentDefinition load_experiment_file(const std::string& path) {

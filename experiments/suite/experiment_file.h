@@ -14,6 +14,10 @@
 //   grid:                       # or cells: [{name: full}, {name: fixed, set:
 //   [model.pred_occlusion=false]}]
 //     model.lambda_empty_sprite: [0, 1e-4, 1e-3]
+//   plot: {parameter: lambda, categorical: true}   # optional: metrics against the swept value
+//
+// A grid over one key plots against it by itself; `plot` names the parameter when cells are
+// listed by hand (their variants read "<parameter>=<value>").
 //
 // Parsing is strict: an unknown key, an empty grid, duplicate cell names or a baseline that is not
 // a cell is a dti::Error naming the file, the key and the valid choices. Whether each cell's
@@ -36,6 +40,17 @@ ExperimentDefinition load_experiment_file(const std::string& path);
 /// Same on YAML text; `source_name` names it in messages and becomes `source`.
 ExperimentDefinition parse_experiment_file(const std::string& yaml_text,
                                            const std::string& source_name);
+
+/// The keys only the shipped paper experiments may use: `paper_table` (render the paper's Table
+/// N beside its numbers) and `store_as` (store the runs under another experiment: Table 5 reads
+/// Table 1's).
+const std::vector<std::string>& paper_experiment_keys();
+
+/// A shipped paper experiment (share/dtisprites/experiments/<name>.yml): the format above plus
+/// paper_experiment_keys(); its name may be a built-in one and its `source` stays "" (launched
+/// runs name it, not the file).
+ExperimentDefinition parse_paper_experiment_file(const std::string& yaml_text,
+                                                 const std::string& source_name);
 
 /// One `--grid key=v1,v2,...` of `runexp sweep`: the key and its values.
 struct GridAxis {

@@ -1,102 +1,51 @@
 #include "experiments/suite/registry.h"
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "base/error.h"
 #include "base/strings.h"
+#include "experiments/config/install_paths.h"
+#include "experiments/suite/experiment_file.h"
 
 namespace dti::experiments {
+namespace fs = std::filesystem;
+
 namespace {
 
-std::vector<ExperimentDefinition> build() {
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  DTI_CHECK(in, "cannot read the shipped paper experiment ", path.string(),
+            "; reinstall (`cmake --install`) or rebuild, which copies experiments/paper/");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The paper's experiments, read from the shipped files in order.txt's order (the order of
+// `runexp list`). Each file's name must match the experiment it defines: `runexp tableN` reads
+// tableN.yml.
+std::vector<ExperimentDefinition> load_paper_experiments() {
+  const fs::path dir = shipped_experiment_dir();
+  std::istringstream order(read_text(dir / "order.txt"));
   std::vector<ExperimentDefinition> all;
-  all.push_back({"table1",
-                 "Table 1: multi-object instance segmentation, ARI-FG and ARI (5 seeds)",
-                 "table1",
-                 1,
-                 5,
-                 {{"tetrominoes", "tetrominoes", "full", {}},
-                  {"multi_dsprites", "multi_dsprites", "full", {}},
-                  {"clevr6", "clevr6", "full", {}}}});
-  all.push_back({"table2",
-                 "Table 2: ablations (greedy vs exhaustive, predicted vs fixed occlusion, "
-                 "shared layer transformations), ARI-FG and ARI (5 seeds)",
-                 "table2",
-                 2,
-                 5,
-                 {{"multi_dsprites2/full", "multi_dsprites2", "full", {}},
-                  {"multi_dsprites2/exhaustive",
-                   "multi_dsprites2",
-                   "exhaustive",
-                   {"model.estimate_minimum=false"}},
-                  {"multi_dsprites/full", "multi_dsprites", "full", {}},
-                  {"multi_dsprites/fixed_occlusion",
-                   "multi_dsprites",
-                   "fixed_occlusion",
-                   {"model.pred_occlusion=false"}},
-                  {"tetrominoes/full", "tetrominoes", "full", {}},
-                  // Without the layer network, each sprite's own sequence does its colour and
-                  // position (at image resolution, as the reference builds it).
-                  {"tetrominoes/sprite_transformations_only",
-                   "tetrominoes",
-                   "sprite_transformations_only",
-                   {"model.transformation_sequence=color_position",
-                    "model.transformation_sequence_layer=identity"}}}});
-  all.push_back({"table3",
-                 "Table 3: clustering accuracy on GTSRB-8 and SVHN (10 runs)",
-                 "table3",
-                 3,
-                 10,
-                 {{"gtsrb8", "gtsrb8", "full", {}}, {"svhn", "svhn", "full", {}}}});
-  all.push_back({"table4",
-                 "Table 4: Weizmann Horse cosegmentation accuracy (5 seeds)",
-                 "table4",
-                 4,
-                 5,
-                 {{"weizmann_horse", "weizmann_horse", "full", {}}}});
-  all.push_back({"table5",
-                 "Table 5: semantic segmentation mACC / mIoU, from the Table 1 runs",
-                 "table1",
-                 5,
-                 5,
-                 {{"tetrominoes", "tetrominoes", "full", {}},
-                  {"multi_dsprites", "multi_dsprites", "full", {}},
-                  {"clevr6", "clevr6", "full", {}}}});
-  ExperimentDefinition fig8{
-      "fig8", "Figure 8: final loss against the number of sprites K on Tetrominoes",
-      "fig8", 0,
-      5,      {},
-      "K"};
-  for (int k : {10, 13, 16, 19, 22, 25}) {
-    fig8.cells.push_back({"tetrominoes/K=" + std::to_string(k),
-                          "tetrominoes",
-                          "K=" + std::to_string(k),
-                          {"model.n_sprites=" + std::to_string(k)}});
+  for (std::string name; std::getline(order, name);) {
+    name = trim(name);
+    if (name.empty() || name[0] == '#') continue;
+    const fs::path file = dir / (name + ".yml");
+    all.push_back(parse_paper_experiment_file(read_text(file), file.string()));
+    DTI_CHECK(all.back().name == name, file.string(), " defines '", all.back().name,
+              "'; order.txt lists '", name, "': a paper experiment's file is named after it");
   }
-  all.push_back(fig8);
-  ExperimentDefinition fig9{"fig9",   "Figure 9: effect of lambda on Multi-dSprites",
-                            "fig9",   0,
-                            5,        {},
-                            "lambda", /*sweep_categorical=*/true};
-  for (const char* lambda : {"0", "1e-5", "1e-4", "1e-3"}) {
-    fig9.cells.push_back({std::string("multi_dsprites/lambda=") + lambda,
-                          "multi_dsprites",
-                          std::string("lambda=") + lambda,
-                          {std::string("model.lambda_empty_sprite=") + lambda}});
-  }
-  all.push_back(fig9);
-  // The paper keeps every run in Table 2 (no (M); its Multi-dSprites "full" is Table 1's cell with
-  // the outlier kept) and the figures plot every seed.
-  for (auto& experiment : all) {
-    if (experiment.name == "table2" || experiment.table == 0) {
-      experiment.outlier_policy = reports::OutlierPolicy::kNone;
-    }
-  }
+  DTI_CHECK(!all.empty(), (dir / "order.txt").string(), " lists no experiment");
   return all;
 }
 
 }  // namespace
 
 const std::vector<ExperimentDefinition>& experiment_definitions() {
-  static const std::vector<ExperimentDefinition> all = build();
+  static const std::vector<ExperimentDefinition> all = load_paper_experiments();
   return all;
 }
 

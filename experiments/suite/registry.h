@@ -1,5 +1,6 @@
 #pragma once
-// The registered experiments: what `runexp table1` ... `runexp fig9` train and evaluate. Each
+// The registered experiments: what `runexp table1` ... `runexp fig9` train and evaluate, read from
+// the shipped files experiments/paper/*.yml (installed under share/dtisprites/experiments). Each
 // declares its cells (one table entry = one configuration + overrides), its seeds, and which paper
 // table or figure it reproduces; the cell names are the contract with reports/paper_tables.cpp.
 

@@ -81,6 +81,36 @@ TEST(ExperimentFile, SweepFileParsesBackWithItsFirstCellAsBaseline) {
   ASSERT_EQ(e.cells.size(), 2u);
 }
 
+TEST(ExperimentFile, PlotNamesTheParameterOfHandWrittenCells) {
+  const auto e = parse(
+      "config: tetrominoes\nplot: {parameter: K, categorical: true}\ncells:\n"
+      "  - {name: k4, variant: K=4, set: [model.n_sprites=4]}\n"
+      "  - {name: k6, variant: K=6, set: [model.n_sprites=6]}\n");
+  EXPECT_EQ(e.sweep_parameter, "K");
+  EXPECT_TRUE(e.sweep_categorical);
+  EXPECT_ERROR_CONTAINS(parse("config: t\nplot: {parameter: K}\ncells: [{name: full}]\n"),
+                        "my.yml: plot: cell 'full' has variant 'full'");
+  EXPECT_ERROR_CONTAINS(parse("config: t\nplot: {param: K}\ncells: [{name: K=1}]\n"),
+                        "my.yml: plot: expected {parameter: NAME}");
+  EXPECT_ERROR_CONTAINS(
+      parse("config: t\nplot: {parameter: K, categorical: yes}\ncells: [{name: K=1}]\n"),
+      "plot.categorical: expected true or false");
+}
+
+TEST(ExperimentFile, PaperKeysAreForTheShippedExperimentsOnly) {
+  EXPECT_ERROR_CONTAINS(parse("config: t\npaper_table: 1\ncells: [{name: a}]\n"),
+                        "my.yml: paper_table: only the shipped paper experiments");
+  const auto e = parse_paper_experiment_file(
+      "name: table5\npaper_table: 5\nstore_as: table1\nconfig: t\ncells: [{name: a}]\n",
+      "/share/table5.yml");
+  EXPECT_EQ(e.table, 5);
+  EXPECT_EQ(e.store_experiment, "table1");
+  EXPECT_EQ(e.source, "") << "launched runs name a paper experiment, not its file";
+  EXPECT_ERROR_CONTAINS(
+      parse_paper_experiment_file("paper_table: 7\nconfig: t\ncells: [{name: a}]\n", "t.yml"),
+      "t.yml: paper_table: expected the paper's table number, 1 to 5, got '7'");
+}
+
 TEST(ExperimentFile, ResolveTakesANameOrAFile) {
   EXPECT_EQ(resolve_experiment("table2").cells.size(), 6u);
   EXPECT_TRUE(resolve_experiment("table2").source.empty());

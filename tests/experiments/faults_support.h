@@ -58,16 +58,19 @@ inline pid_t spawn_runexp(const fs::path& dir, const std::vector<std::string>& a
   return rc == 0 ? pid : -1;
 }
 
-/// Copies runexp and its shipped configs to <dir>/bin/runexp and <dir>/share/dtisprites/configs
-/// (where it looks for them) and returns the copy's path: a long sweep then runs one binary from
-/// start to end, even when the build tree is rebuilt meanwhile.
+/// Copies runexp, its shipped configs and paper experiments to <dir>/bin/runexp and
+/// <dir>/share/dtisprites/{configs,experiments} (where it looks for them) and returns the copy's
+/// path: a long sweep then runs one binary from start to end, even when the build tree is rebuilt
+/// meanwhile.
 inline std::string frozen_runexp(const fs::path& dir) {
   const fs::path built(DTI_RUNEXP);
-  const fs::path configs = built.parent_path().parent_path() / "share/dtisprites/configs";
+  const fs::path share = built.parent_path().parent_path() / "share/dtisprites";
   fs::create_directories(dir / "bin");
   fs::create_directories(dir / "share/dtisprites");
   fs::copy_file(built, dir / "bin/runexp", fs::copy_options::overwrite_existing);
-  fs::copy(configs, dir / "share/dtisprites/configs", fs::copy_options::recursive);
+  for (const char* folder : {"configs", "experiments"}) {
+    fs::copy(share / folder, dir / "share/dtisprites" / folder, fs::copy_options::recursive);
+  }
   return (dir / "bin/runexp").string();
 }
 
