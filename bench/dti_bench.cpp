@@ -4,12 +4,14 @@
 //   BM_TrainStep    forward, backward and Adam step in training mode; /initial = a fresh model
 //                   (first curriculum stage, sprites frozen where the config says), /active =
 //                   every module on and sprites trainable.
+//   BM_EncoderStep  the shared encoder alone, forward and backward (its share of BM_TrainStep)
 //   BM_TrainStepX4  the same at 4x the batch (Tetrominoes, Multi-dSprites, CLEVR6)
 //   BM_TrainStepPhase  one phase of an /active step (forward, backward, Adam) at 1x and 4x the
 //                   batch, timed between device syncs.
 // Run: build/bench/dti_bench --benchmark_format=json > bench.json (loadable by `runexp report`).
 // DTI_BENCH_DEVICE=cuda runs on the GPU (each iteration ends with a host sync through .item()).
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 #include <c10/core/GradMode.h>
@@ -24,53 +26,22 @@
 
 #include "core/adam.h"
 #include "core/composition.h"
+#include "core/encoder.h"
 #include "core/greedy.h"
 #include "core/model.h"
 #include "core/occlusion.h"
 #include "core/precision.h"
 #include "core/runtime.h"
 #include "experiments/config/paper_model_options.h"
+#include "step_fixture.h"  // bench/, beside this file
 
 namespace {
 
-using dti::core::DtiSprites;
-
-// One benchmarked dataset, its settings read from the shipped config (paper Table 6).
-struct Setting {
-  std::string name;               // dataset of paper Table 6
-  dti::core::ModelOptions model;  // the config's model section
-  int64_t batch = 0;              // the config's batch size
-  int64_t active_epoch = 0;       // an epoch where every module is on and sprites train
-};
-
-// Benchmark argument i is dataset kDatasets[i]; the order is part of the benchmarks' names.
-const char* const kDatasets[] = {"tetrominoes", "multi_dsprites", "gtsrb8",
-                                 "clevr6",      "svhn",           "weizmann_horse"};
-
-const Setting& setting(int64_t index) {
-  static std::map<int64_t, Setting> loaded;
-  auto it = loaded.find(index);
-  if (it == loaded.end()) {
-    Setting s;
-    s.name = kDatasets[index];
-    s.model = dti::experiments::paper_model_options(s.name);
-    s.batch = dti::experiments::paper_batch_size(s.name);
-    s.active_epoch = dti::experiments::first_active_epoch(s.model);
-    it = loaded.emplace(index, std::move(s)).first;
-  }
-  return it->second;
-}
-
-at::Device bench_device() {
-  const char* env = std::getenv("DTI_BENCH_DEVICE");
-  return at::Device(env != nullptr && *env != '\0' ? env : "cpu");
-}
-
-// training.precision of the step benchmark (fp32 unless DTI_BENCH_PRECISION says tf32 / bf16).
-dti::core::Precision bench_precision() {
-  const char* env = std::getenv("DTI_BENCH_PRECISION");
-  return dti::core::parse_precision(env != nullptr && *env != '\0' ? env : "fp32");
-}
+using dti::bench::bench_device;
+using dti::bench::bench_precision;
+using dti::bench::Setting;
+using dti::bench::setting;
+using dti::bench::StepFixture;
 
 double peak_rss_mb() {
   rusage usage{};
@@ -134,34 +105,25 @@ void BM_GreedySelect(benchmark::State& state) {
   state.SetLabel(s.name);
 }
 
-// A model, its optimiser (the paper's two groups and learning rates) and a random batch.
-struct StepFixture {
-  StepFixture(const Setting& s, bool active, int64_t batch, at::Device dev)
-      : model(s.model, 0), device(dev) {
-    model.to(dev);
-    model.set_epoch(active ? s.active_epoch : 0);
-    std::vector<dti::core::AdamParameter> params;
-    for (const auto& p : model.parameters()) {
-      params.push_back({p.name, p.tensor, p.group == dti::core::ParameterGroup::kSprites ? 0u : 1u,
-                        p.encoder ? model.encoder_multiplicity() : 1});
-    }
-    const double lr = model.num_layers() == 1 ? 1e-3 : 1e-4;
-    adam = std::make_unique<dti::core::Adam>(
-        params, std::vector<dti::core::AdamGroup>{{lr, 0.0}, {lr, 1e-6}});
-    auto o = model.options();
-    x = at::rand({batch, o.channels, o.image_size[0], o.image_size[1]}, dev);
-    dti::core::apply_matmul_precision(precision);
+// The shared encoder alone in training mode, forward and backward of its features' sum, at the
+// setting's batch: its share of BM_TrainStep is what the rest of the model can at most save.
+void BM_EncoderStep(benchmark::State& state) {
+  const Setting& s = setting(state.range(0));
+  const auto& o = s.model;
+  const auto dev = bench_device();
+  dti::core::Encoder encoder({o.encoder_name, o.channels, o.with_pool},
+                             at::make_generator<at::CPUGeneratorImpl>(0));
+  encoder.to(dev);
+  auto x = at::rand({s.batch, o.channels, o.image_size[0], o.image_size[1]}, dev);
+  for (auto _ : state) {
+    for (auto& p : encoder.parameters()) p.tensor.mutable_grad() = at::Tensor();
+    auto features = encoder.forward(x, /*training=*/true);
+    features.sum().backward();
+    benchmark::DoNotOptimize(features.sum().item<float>());
   }
-  dti::core::TrainOutput forward() {
-    dti::core::AutocastScope autocast(precision, device);
-    return model.forward_train(x);
-  }
-  DtiSprites model;
-  at::Device device;
-  std::unique_ptr<dti::core::Adam> adam;
-  at::Tensor x;
-  dti::core::Precision precision = bench_precision();
-};
+  finish(state, s.batch);
+  state.SetLabel(s.name);
+}
 
 // One training step at `multiple` times the paper's batch.
 void train_step(benchmark::State& state, int64_t multiple) {
@@ -169,13 +131,7 @@ void train_step(benchmark::State& state, int64_t multiple) {
   const bool active = state.range(1) != 0;
   const int64_t batch = s.batch * multiple;
   StepFixture f(s, active, batch, bench_device());
-  for (auto _ : state) {
-    f.adam->zero_grad();
-    auto out = f.forward();
-    out.loss.backward();
-    f.adam->step();
-    benchmark::DoNotOptimize(out.loss.item<float>());
-  }
+  for (auto _ : state) benchmark::DoNotOptimize(f.step().item<float>());
   finish(state, batch);
   state.SetLabel(std::string(s.name) + (active ? "/active" : "/initial") + "/" +
                  dti::core::precision_name(f.precision) +
@@ -200,11 +156,7 @@ void BM_TrainStepPhase(benchmark::State& state) {
   const Setting& s = setting(state.range(0));
   const int64_t phase = state.range(1), batch = s.batch * state.range(2);
   StepFixture f(s, /*active=*/true, batch, bench_device());
-  for (int warm = 0; warm < 2; ++warm) {  // lazy initialisation, allocator caches, cuDNN plans
-    f.adam->zero_grad();
-    f.forward().loss.backward();
-    f.adam->step();
-  }
+  for (int warm = 0; warm < 2; ++warm) f.step();  // lazy initialisation, caches, cuDNN plans
   for (auto _ : state) {
     f.adam->zero_grad();
     sync(f.device);
@@ -252,6 +204,11 @@ void register_benchmarks() {
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   const double step_time = env_number("DTI_BENCH_MIN_TIME", 3.0);
+  RegisterBenchmark("BM_EncoderStep", BM_EncoderStep)
+      ->DenseRange(0, 2)
+      ->Unit(benchmark::kMillisecond)
+      ->MinTime(step_time)
+      ->UseRealTime();
   // The three settings of the issue first, then CLEVR6, SVHN and Weizmann Horse (paper configs).
   RegisterBenchmark("BM_TrainStep", BM_TrainStep)
       ->ArgsProduct({{0, 1, 2, 3, 4, 5}, {0, 1}})
@@ -264,9 +221,10 @@ void register_benchmarks() {
       ->Unit(benchmark::kMillisecond)
       ->MinTime(step_time)
       ->UseRealTime();
-  // Tetrominoes, Multi-dSprites and CLEVR6 x {forward, backward, Adam} x {1, 4} x the batch.
+  // Tetrominoes, Multi-dSprites, GTSRB-8 and CLEVR6 x {forward, backward, Adam} x {1, 4} x the
+  // batch.
   auto* phase = RegisterBenchmark("BM_TrainStepPhase", BM_TrainStepPhase)
-                    ->ArgsProduct({{0, 1, 3}, {0, 1, 2}, {1, 4}})
+                    ->ArgsProduct({{0, 1, 2, 3}, {0, 1, 2}, {1, 4}})
                     ->Unit(benchmark::kMillisecond)
                     ->UseManualTime();
   const auto phase_iterations = static_cast<int64_t>(env_number("DTI_BENCH_PHASE_ITERATIONS", 0));

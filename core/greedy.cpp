@@ -117,10 +117,18 @@ at::Tensor fused_distances(const at::Tensor& x, const at::Tensor& cur_layers,
 
 }  // namespace
 
-GreedyResult greedy_select(const at::Tensor& x, const at::Tensor& layers, const at::Tensor& masks,
-                           const at::Tensor& background, const at::Tensor& occ,
-                           const GreedyOptions& options, at::Tensor* debug_distances) {
+GreedyResult greedy_select(const at::Tensor& x, const at::Tensor& layers_in,
+                           const at::Tensor& masks_in, const at::Tensor& background_in,
+                           const at::Tensor& occ_in, const GreedyOptions& options,
+                           at::Tensor* debug_distances) {
   c10::NoGradGuard no_grad;
+  // Under training.precision bf16 some inputs arrive in bfloat16 (autocast's matmuls); the
+  // selection is made in x's float32, as the fp32 path makes it.
+  auto like_x = [&](const at::Tensor& t) {
+    return !t.defined() || t.scalar_type() == x.scalar_type() ? t : t.to(x.scalar_type());
+  };
+  const auto layers = like_x(layers_in), masks = like_x(masks_in);
+  const auto background = like_x(background_in), occ = like_x(occ_in);
   check_shape("greedy_select", "layers", layers,
               {{"L", -1}, {"K", -1}, {"B", -1}, {"C", -1}, {"H", -1}, {"W", -1}});
   const int64_t L = layers.size(0), K = layers.size(1), B = layers.size(2);

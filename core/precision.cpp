@@ -3,6 +3,9 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "base/error.h"
 
 namespace dti::core {
@@ -62,6 +65,29 @@ std::string precision_name(Precision precision) {
       return "bf16";
   }
   return "fp32";
+}
+
+bool cpu_has_bf16() {
+  static const bool has = [] {
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("flags", 0) != 0) continue;
+      std::istringstream words(line);
+      for (std::string flag; words >> flag;) {
+        if (flag == "avx512_bf16" || flag == "amx_bf16") return true;
+      }
+      return false;  // every core lists the same flags
+    }
+    return false;
+  }();
+  return has;
+}
+
+std::string precision_warning(Precision precision, const at::Device& device) {
+  if (precision != Precision::kBf16 || !device.is_cpu() || cpu_has_bf16()) return "";
+  return "warning: training.precision bf16 on a CPU without AVX512-BF16 or AMX-BF16 (no such "
+         "flag in /proc/cpuinfo): bfloat16 is emulated and slower than fp32 here; train in fp32 "
+         "(docs/performance.md#bf16-on-the-cpu)";
 }
 
 void apply_matmul_precision(Precision precision) {

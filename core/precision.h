@@ -22,6 +22,14 @@ Precision parse_precision(const std::string& name);
 /// The name parse_precision() reads.
 std::string precision_name(Precision precision);
 
+/// Whether this CPU has bfloat16 arithmetic (the avx512_bf16 or amx_bf16 flag in /proc/cpuinfo),
+/// which oneDNN's bfloat16 convolutions and matmuls need to be faster than float32.
+bool cpu_has_bf16();
+
+/// A warning for a run about to train in `precision` on `device`, or "": bf16 on a CPU without
+/// bfloat16 arithmetic (LibTorch then emulates it, slower than fp32; docs/performance.md).
+std::string precision_warning(Precision precision, const at::Device& device);
+
 /// Sets the process-wide TF32 switches of cuBLAS and cuDNN: on for kTf32, off otherwise (also
 /// off for fp32, since recent LibTorch versions may default cuDNN convolutions to TF32).
 void apply_matmul_precision(Precision precision);

@@ -19,8 +19,9 @@ int64_t AffineFamilyTransform::num_parameters() const {
 at::Tensor AffineFamilyTransform::theta(const at::Tensor& beta) const {
   const int64_t N = beta.size(0);
   if (kind_ == TransformKind::kAffine) {
-    auto eye = at::eye(2, 3, beta.options()).unsqueeze(0);  // [1,2,3]
-    return beta.view({N, 2, 3}) + eye;                      // [N,2,3]
+    // float32 identity: see transform_projective.cpp (LibTorch 1.13's CPU eye() and bfloat16).
+    auto eye = at::eye(2, 3, beta.options().dtype(at::kFloat)).unsqueeze(0);  // [1,2,3]
+    return beta.view({N, 2, 3}) + eye;                                        // [N,2,3]
   }
   auto zero = at::zeros({N}, beta.options());
   at::Tensor row0, row1;

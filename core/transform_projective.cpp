@@ -7,7 +7,10 @@ ProjectiveTransform::ProjectiveTransform(const TransformOptions& options) : opti
 at::Tensor ProjectiveTransform::apply(const at::Tensor& x, const at::Tensor& beta) const {
   check_transform_args("projective transformation", x, beta, 9);
   const int64_t N = x.size(0), H = x.size(2), W = x.size(3);
-  auto h = (beta + at::eye(3, beta.options()).view({1, 9})).view({N, 9, 1, 1});  // I₃ + β
+  // The identity in float32: LibTorch 1.13's CPU eye() refuses bfloat16 (β is bfloat16 under
+  // training.precision bf16); the sum promotes to float32 then, and is unchanged otherwise.
+  const auto eye = at::eye(3, beta.options().dtype(at::kFloat)).view({1, 9});
+  auto h = (beta + eye).view({N, 9, 1, 1});  // I₃ + β
   // Output coordinates on linspace(−1,1): ±1 are the centres of the corner pixels. (u,v,w) =
   // Hm·(x,y,1), written with broadcasting instead of N tiny matrix products.
   auto px = at::linspace(-1, 1, W, beta.options()).view({1, 1, W});

@@ -17,6 +17,7 @@
 #include "core/checkpoint.h"
 #include "core/init.h"
 #include "core/model.h"
+#include "core/precision.h"
 #include "core/runtime.h"
 #include "core/trainer.h"
 #include "datasets/batch_iterator.h"
@@ -350,6 +351,8 @@ std::string train_and_record(RunContext& c, reports::Store& store) {
     c.log << c.tag << ": training on " << c.train_images << " images, "
           << core::runtime_description(c.options.device) << std::endl;
   }
+  const auto warning = core::precision_warning(c.config.training.precision, c.device);
+  if (!warning.empty()) c.log << c.tag << ": " << warning << std::endl;
   const auto source = training_batches(c);
   check_space_for_checkpoint(c.checkpoint, estimate_checkpoint_bytes(model));
   // Heartbeats on a timer, whatever the pace of training (reports/liveness.h).

@@ -2,7 +2,9 @@
 // device in batches (at reports, epoch ends and checkpoints) yet a NaN never reaches a checkpoint,
 // and the precision options (training.precision) act only when chosen.
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <cmath>
 
 #include <filesystem>
 #include <regex>
@@ -110,6 +112,31 @@ TEST(Precision, Bf16AutocastChangesTheStepSlightlyAndOnlyWhenChosen) {
     EXPECT_EQ(at::rand({2, 2}).matmul(at::rand({2, 2})).scalar_type(), at::kBFloat16);
   }
   EXPECT_EQ(at::rand({2, 2}).matmul(at::rand({2, 2})).scalar_type(), at::kFloat);
+}
+
+// Under bf16 autocast the predicted parameters are bfloat16: the projective and affine modules
+// (Multi-dSprites, GTSRB-8) and the greedy selection take them (LibTorch 1.13's CPU eye() once
+// refused bfloat16, and the selection's fused kernel reads float32).
+TEST(Precision, Bf16RunsTheProjectiveAndAffineModulesAndTheSelection) {
+  for (const char* sequence : {"color_projective", "color_affine"}) {
+    auto o = tiny();
+    o.transformation_sequence = sequence;
+    DtiSprites model(o, 2);
+    model.set_epoch(1000);  // every module active
+    core::AutocastScope scope(core::Precision::kBf16, at::Device(at::kCPU));
+    auto out = model.forward_train(at::rand({4, 3, 16, 16}));
+    EXPECT_TRUE(std::isfinite(out.loss.item<double>())) << sequence;
+  }
+}
+
+TEST(Precision, Bf16WarnsOnACpuWithoutBfloat16Arithmetic) {
+  const at::Device cpu(at::kCPU);
+  EXPECT_EQ(core::precision_warning(core::Precision::kFp32, cpu), "");
+  EXPECT_EQ(core::precision_warning(core::Precision::kBf16, cpu).empty(), core::cpu_has_bf16());
+  if (!core::cpu_has_bf16()) {
+    EXPECT_NE(core::precision_warning(core::Precision::kBf16, cpu).find("AVX512-BF16"),
+              std::string::npos);
+  }
 }
 
 }  // namespace
