@@ -87,7 +87,7 @@ std::string precision_warning(Precision precision, const at::Device& device) {
   if (precision != Precision::kBf16 || !device.is_cpu() || cpu_has_bf16()) return "";
   return "warning: training.precision bf16 on a CPU without AVX512-BF16 or AMX-BF16 (no such "
          "flag in /proc/cpuinfo): bfloat16 is emulated and slower than fp32 here; train in fp32 "
-         "(docs/performance.md#bf16-on-the-cpu)";
+         "(docs/performance.md#bfloat16-on-the-cpu)";
 }
 
 void apply_matmul_precision(Precision precision) {
