@@ -1,5 +1,5 @@
-// Converters for folders of image files: GTSRB-8, Weizmann Horse and a user's own folder. Also the
-// converter registry (now datasets/catalogue.h).
+// Converters for the image-file datasets: GTSRB-8 and Weizmann Horse (a user's own folder:
+// convert_folder.cpp).
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "datasets/checksum.h"
 #include "datasets/convert.h"
+#include "datasets/convert_support.h"
 #include "datasets/dataset_file.h"
 #include "datasets/image_io.h"
 #include "datasets/progress.h"
@@ -22,6 +23,9 @@ namespace dti::datasets {
 namespace {
 
 namespace fs = std::filesystem;
+using image_folders::is_image_file;
+using image_folders::lower;
+using image_folders::reject_archive;
 
 // GTSRB-8: the eight classes of DTI-Sprites' Table 3, in label order.
 constexpr int kGtsrbClasses[8] = {3, 7, 9, 11, 17, 18, 25, 35};
@@ -31,34 +35,6 @@ constexpr int64_t kHorseSize = 128;
 constexpr int64_t kHorseExpected = 328;
 // figure_ground JPEGs are 0/255 masks blurred by compression: >= 128 is horse.
 constexpr uint8_t kMaskThreshold = 128;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-bool is_image_file(const fs::path& path) {
-  static const std::set<std::string> extensions = {".png", ".jpg", ".jpeg", ".ppm", ".pgm",
-                                                   ".pnm", ".bmp", ".tga",  ".gif"};
-  return extensions.count(lower(path.extension().string())) > 0;
-}
-
-// Refuses an archive with the command that extracts it.
-void reject_archive(const std::string& converter, const std::string& path) {
-  const std::string name = lower(path);
-  const auto ends_with = [&](const std::string& suffix) {
-    return name.size() >= suffix.size() &&
-           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  if (ends_with(".zip")) {
-    throw Error(detail::concat(converter, ": '", path, "' is an archive; extract it first (unzip ",
-                               path, ") and pass the extracted folder"));
-  }
-  if (ends_with(".tar.gz") || ends_with(".tgz") || ends_with(".tar")) {
-    throw Error(detail::concat(converter, ": '", path, "' is an archive; extract it first (tar xf ",
-                               path, ") and pass the extracted folder"));
-  }
-}
 
 // Regular files of `dir` (not recursive) accepted by `keep`, sorted by name.
 std::vector<fs::path> sorted_files(const fs::path& dir, bool (*keep)(const fs::path&)) {
@@ -277,136 +253,6 @@ ConvertSummary convert_weizmann_horse(const ConvertOptions& options) {
       "weizmann_horse", {digest_files(root.string(), used)},
       "\"resize\":\"image bilinear (Pillow BILINEAR, bit-exact), mask thresholded at 128 then "
       "nearest, to 128x128\""));
-  writer.finish();
-  return summary;
-}
-
-ConvertSummary convert_folder(const ConvertOptions& options) {
-  options.validate("folder");
-  DTI_CHECK(options.inputs.size() == 1, "folder: expected one --input folder, got ",
-            options.inputs.size());
-  const std::string& input = options.inputs.front();
-  reject_archive("folder", input);
-  DTI_CHECK(fs::is_directory(input), "folder: input '", input, "' is not a folder");
-  const fs::path root(input);
-  std::vector<std::string> files;  // relative, sorted
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file() && is_image_file(entry.path())) {
-      files.push_back(fs::relative(entry.path(), root).generic_string());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  DTI_CHECK(!files.empty(), "folder: no image files (png, jpg, ppm, bmp, tga, gif) under '", input,
-            "'");
-  if (options.limit > 0 && static_cast<int64_t>(files.size()) > options.limit) {
-    files.resize(static_cast<size_t>(options.limit));
-  }
-  ConvertSummary summary;
-  // Label name of every file ("" = unlabelled).
-  std::vector<std::string> names(files.size());
-  if (!options.labels_csv.empty()) {
-    std::ifstream in(options.labels_csv);
-    DTI_CHECK(in.good(), "folder: cannot read labels CSV '", options.labels_csv, "'");
-    std::map<std::string, std::string> by_path;
-    std::string line;
-    int64_t number = 0;
-    while (std::getline(in, line)) {
-      ++number;
-      const auto f = split(line, ',', /*trim=*/true);
-      if (f.empty() || (f.size() == 1 && f[0].empty())) continue;
-      DTI_CHECK(f.size() == 2, "folder: '", options.labels_csv, "' line ", number,
-                " is not 'relative/path,label'");
-      if (number == 1 &&
-          (lower(f[0]) == "path" || lower(f[0]) == "file" || lower(f[0]) == "filename")) {
-        continue;
-      }
-      by_path[f[0]] = f[1];
-    }
-    for (const auto& [path, label] : by_path) {
-      DTI_CHECK(std::binary_search(files.begin(), files.end(), path) || options.limit > 0,
-                "folder: '", options.labels_csv, "' names '", path,
-                "', which is not an image under '", input, "'");
-    }
-    int64_t unlabelled = 0;
-    for (size_t i = 0; i < files.size(); ++i) {
-      auto it = by_path.find(files[i]);
-      if (it != by_path.end()) {
-        names[i] = it->second;
-      } else {
-        ++unlabelled;
-      }
-    }
-    if (unlabelled > 0) {
-      summary.notes.push_back(detail::concat(unlabelled, " images have no row in ",
-                                             options.labels_csv, " and are stored unlabelled"));
-    }
-  } else {
-    const bool in_subfolders = std::all_of(files.begin(), files.end(), [](const std::string& f) {
-      return std::count(f.begin(), f.end(), '/') == 1;
-    });
-    if (in_subfolders) {
-      for (size_t i = 0; i < files.size(); ++i) names[i] = files[i].substr(0, files[i].find('/'));
-    }
-  }
-  std::set<std::string> distinct;
-  for (const auto& n : names) {
-    if (!n.empty()) distinct.insert(n);
-  }
-  std::vector<std::string> label_names(distinct.begin(), distinct.end());
-  const bool numeric =
-      std::all_of(label_names.begin(), label_names.end(), [](const std::string& n) {
-        return !n.empty() && n.size() < 10 &&
-               std::all_of(n.begin(), n.end(), [](unsigned char c) { return std::isdigit(c); });
-      });
-  if (numeric) {
-    std::sort(
-        label_names.begin(), label_names.end(),
-        [](const std::string& a, const std::string& b) { return std::stoll(a) < std::stoll(b); });
-  }
-  DTI_CHECK(label_names.size() <= 255, "folder: ", label_names.size(),
-            " distinct labels; at most 255 are supported");
-  DatasetInfo info;
-  info.name =
-      root.filename().empty() ? root.parent_path().filename().string() : root.filename().string();
-  const Image first = load_image((root / files.front()).string(), 3);
-  info.height = options.size > 0 ? options.size : first.height;
-  info.width = options.size > 0 ? options.size : first.width;
-  info.has_labels = !label_names.empty();
-  info.num_classes = static_cast<int64_t>(label_names.size());
-  info.label_names = label_names;
-  DatasetWriter writer(options.output, info);
-  Progress progress("convert folder", static_cast<int64_t>(files.size()), "images",
-                    options.show_progress);
-  for (size_t i = 0; i < files.size(); ++i) {
-    Image image = load_image((root / files[i]).string(), 3);
-    if (options.size > 0) {
-      image = resize_bilinear(image, options.size, options.size);
-    } else {
-      DTI_CHECK(image.height == info.height && image.width == info.width, "folder: '", files[i],
-                "' is ", image.width, "x", image.height, " but '", files.front(), "' is ",
-                info.width, "x", info.height, "; pass --size N to resize every image to NxN");
-    }
-    Sample s;
-    s.image = std::move(image.pixels);
-    if (info.has_labels) {
-      s.label = names[i].empty() ? -1
-                                 : std::find(label_names.begin(), label_names.end(), names[i]) -
-                                       label_names.begin();
-    }
-    writer.append(s);
-    ++summary.read;
-    ++summary.written;
-    progress.update(summary.written);
-  }
-  progress.finish(summary.written);
-  std::vector<InputDigest> digests{digest_files(root.string(), files)};
-  if (!options.labels_csv.empty()) digests.push_back(digest_input(options.labels_csv));
-  writer.set_provenance(converter_provenance(
-      "folder", digests,
-      std::string("\"labels_from\":") +
-          (options.labels_csv.empty() ? (info.has_labels ? "\"sub-folders\"" : "null")
-                                      : "\"csv\"") +
-          ",\"resize\":" + (options.size > 0 ? std::to_string(options.size) : "null")));
   writer.finish();
   return summary;
 }

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "experiments/config/output_layout.h"
 #include "experiments/run/run_record.h"
 #include "experiments/suite/experiment_file.h"
 #include "experiments/suite/registry.h"
@@ -30,7 +31,9 @@ struct Row {
 };
 
 std::string key_of(const std::string& folder, const std::string& out_dir) {
-  return fs::path(folder).lexically_relative(fs::absolute(out_dir) / "runs").generic_string();
+  return fs::path(folder)
+      .lexically_relative(fs::absolute(out_dir) / layout::kRunsFolder)
+      .generic_string();
 }
 
 bool wanted(const std::string& key, const std::string& store_experiment) {

@@ -51,12 +51,6 @@ constexpr double kHeartbeatSeconds = 60.0;
 
 std::string code_version() { return DTI_CODE_VERSION; }
 
-// The name a dataset file must carry: any for the user's own images (`dataset.name: folder`,
-// whose file keeps the name of the folder it was converted from).
-std::string reader_name(const std::string& dataset) {
-  return dataset == datasets::kFolderDataset ? "" : dataset;
-}
-
 std::string device_description(const std::string& device) {
   std::ostringstream out;
   out << device;
@@ -184,35 +178,11 @@ std::optional<CellRun> claim(RunContext& c, reports::Store& store) {
   return std::nullopt;
 }
 
-// The file of `config`'s dataset. A file of another dataset (e.g. the user's own images under a
-// paper config) is refused with what it holds and the commands that fit it, never with one that
-// would overwrite it.
-std::shared_ptr<const datasets::DatasetReader> open_reader(const std::string& path,
-                                                           const RunConfig& config) {
-  const std::string wanted = reader_name(config.dataset.name);
-  std::shared_ptr<const datasets::DatasetReader> reader;
-  try {
-    reader = std::make_shared<const datasets::DatasetReader>(path, "");
-  } catch (const Error&) {
-    // Unreadable: open again naming the dataset, for the error that says how to make it.
-    return std::make_shared<const datasets::DatasetReader>(path, wanted);
-  }
-  const auto& info = reader->info();
-  DTI_CHECK(wanted.empty() || info.name == wanted, path, " holds dataset '", info.name, "' (",
-            info.size, " images of ", info.height, "x", info.width,
-            info.has_labels ? ", labelled" : "", "), but ", config.source, " trains '", wanted,
-            "'. To train on these images use `runexp cluster --data ", path,
-            " --sprites K` or `runexp decompose --data ", path,
-            " --sprites K --layers L`; to train ", wanted, ", point dataset.file at a ", wanted,
-            " file (made by `", datasets::make_command(wanted, "NEW_FILE.h5"), "`)");
-  return reader;
-}
-
 // Step: the training data, checked against the configuration.
 void open_data(RunContext& c) {
   fs::create_directories(c.dir);
   reports::write_file_atomically(c.dir + "/config.yml", c.config_text);
-  c.reader = open_reader(c.data_path, c.config);
+  c.reader = open_dataset(c.data_path, c.config);
   const auto& info = c.reader->info();
   const auto& size = c.config.dataset.image_size;
   DTI_CHECK(info.height == size[0] && info.width == size[1], c.data_path, " holds ", info.height,
@@ -401,25 +371,6 @@ CellRun run_cell(const ExperimentDefinition& experiment, const CellDefinition& c
     log << c.tag << ": failed: " << e.what() << std::endl;
     return {cell.name, seed, RunStatus::kFailed, e.what()};
   }
-}
-
-void evaluate_checkpoint(const std::string& checkpoint, const RunnerOptions& options,
-                         std::ostream& out) {
-  auto ck = core::load_checkpoint(checkpoint);
-  DTI_CHECK(ck.metadata.count("config"), checkpoint,
-            " has no configuration inside; was it written by runexp?");
-  auto config = parse_config(ck.meta("config"), checkpoint + " (stored configuration)");
-  const std::string data_path = ensure_dataset(config, options.data_dir, std::cerr);
-  datasets::DatasetReader reader(data_path, reader_name(config.dataset.name));
-  core::DtiSprites model(config.model, config.seed);
-  model.to(parse_device(options.device));
-  core::copy_named(ck, core::model_tensors(model));
-  model.set_epoch(std::stoll(ck.meta("epoch")));
-  const auto result = evaluate(model, reader, config.dataset, config.batch_size);
-  out << "checkpoint " << checkpoint << " (iteration " << ck.meta("iteration") << "), "
-      << config.dataset.name << ", " << result.images << " images, protocol "
-      << eval_protocol_name(config.dataset.eval) << "\n";
-  for (const auto& [name, value] : result.metrics) out << "  " << name << " = " << value << "\n";
 }
 
 }  // namespace dti::experiments

@@ -8,9 +8,11 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
+#include "datasets/dataset_file.h"
 #include "experiments/config/config.h"
 #include "experiments/config/runner_options.h"
 #include "experiments/run/run_status.h"
@@ -55,6 +57,12 @@ bool is_generated(const std::string& name);
 /// generated dataset (Tetrominoes, Multi-dSprites) that is missing; throws MissingData with the
 /// exact `runexp data convert` command for the others.
 std::string ensure_dataset(const RunConfig& config, const std::string& data_dir, std::ostream& log);
+
+/// The reader of `config`'s dataset file at `path`. A file of another dataset (e.g. the user's
+/// own images under a paper config) is refused with what it holds and the commands that fit it,
+/// never with one that would overwrite it.
+std::shared_ptr<const datasets::DatasetReader> open_dataset(const std::string& path,
+                                                            const RunConfig& config);
 
 /// The LibTorch device named by --device; throws dti::Error for an unknown name or a CUDA device
 /// this build or machine cannot use.

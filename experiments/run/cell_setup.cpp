@@ -1,17 +1,33 @@
 // What a cell's run is set up with before it trains: its folder, its configuration (the cell's
 // overrides, then the command line's, then the seed), its dataset file (generated when missing),
-// and the device it was asked for.
+// the device it was asked for, the dataset's reader; and the evaluation of a run's checkpoint.
 #include <filesystem>
+#include <iostream>
+#include <memory>
 
 #include "base/error.h"
+#include "core/checkpoint.h"
+#include "core/model.h"
 #include "datasets/catalogue.h"
+#include "datasets/dataset_file.h"
 #include "experiments/config/output_layout.h"
 #include "experiments/config/presets.h"
 #include "experiments/run/cell_run.h"
 #include "experiments/run/device_choice.h"
+#include "experiments/run/evaluate.h"
 
 namespace dti::experiments {
 namespace fs = std::filesystem;
+
+namespace {
+
+// The name a dataset file must carry: any for the user's own images (`dataset.name: folder`,
+// whose file keeps the name of the folder it was converted from).
+std::string reader_name(const std::string& dataset) {
+  return dataset == datasets::kFolderDataset ? "" : dataset;
+}
+
+}  // namespace
 
 std::string run_folder(const std::string& out_dir, const std::string& store_experiment,
                        const std::string& cell, int64_t seed, const std::string& config_hash) {
@@ -69,6 +85,46 @@ at::Device parse_device(const std::string& requested) {
       ": this build of LibTorch has no CUDA support or no GPU is visible; use --device cpu or "
       "build against a CUDA LibTorch (docs/building.md)");
   return device;
+}
+
+std::shared_ptr<const datasets::DatasetReader> open_dataset(const std::string& path,
+                                                            const RunConfig& config) {
+  const std::string wanted = reader_name(config.dataset.name);
+  std::shared_ptr<const datasets::DatasetReader> reader;
+  try {
+    reader = std::make_shared<const datasets::DatasetReader>(path, "");
+  } catch (const Error&) {
+    // Unreadable: open again naming the dataset, for the error that says how to make it.
+    return std::make_shared<const datasets::DatasetReader>(path, wanted);
+  }
+  const auto& info = reader->info();
+  DTI_CHECK(wanted.empty() || info.name == wanted, path, " holds dataset '", info.name, "' (",
+            info.size, " images of ", info.height, "x", info.width,
+            info.has_labels ? ", labelled" : "", "), but ", config.source, " trains '", wanted,
+            "'. To train on these images use `runexp cluster --data ", path,
+            " --sprites K` or `runexp decompose --data ", path,
+            " --sprites K --layers L`; to train ", wanted, ", point dataset.file at a ", wanted,
+            " file (made by `", datasets::make_command(wanted, "NEW_FILE.h5"), "`)");
+  return reader;
+}
+
+void evaluate_checkpoint(const std::string& checkpoint, const RunnerOptions& options,
+                         std::ostream& out) {
+  auto ck = core::load_checkpoint(checkpoint);
+  DTI_CHECK(ck.metadata.count("config"), checkpoint,
+            " has no configuration inside; was it written by runexp?");
+  auto config = parse_config(ck.meta("config"), checkpoint + " (stored configuration)");
+  const std::string data_path = ensure_dataset(config, options.data_dir, std::cerr);
+  datasets::DatasetReader reader(data_path, reader_name(config.dataset.name));
+  core::DtiSprites model(config.model, config.seed);
+  model.to(parse_device(options.device));
+  core::copy_named(ck, core::model_tensors(model));
+  model.set_epoch(std::stoll(ck.meta("epoch")));
+  const auto result = evaluate(model, reader, config.dataset, config.batch_size);
+  out << "checkpoint " << checkpoint << " (iteration " << ck.meta("iteration") << "), "
+      << config.dataset.name << ", " << result.images << " images, protocol "
+      << eval_protocol_name(config.dataset.eval) << "\n";
+  for (const auto& [name, value] : result.metrics) out << "  " << name << " = " << value << "\n";
 }
 
 }  // namespace dti::experiments

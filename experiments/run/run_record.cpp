@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "code_version.h"  // generated at build time
 #include "experiments/config/config.h"
+#include "experiments/config/output_layout.h"
 #include "experiments/run/run_record_detail.h"
 #include "reports/atomic_file.h"
 
@@ -226,7 +227,7 @@ std::optional<FolderRecord> read_record(const std::string& run_dir) {
 
 std::vector<std::string> find_run_folders(const std::string& out_dir) {
   std::set<std::string> folders;
-  const fs::path root = fs::path(out_dir) / "runs";
+  const fs::path root = fs::path(out_dir) / layout::kRunsFolder;
   std::error_code ec;
   if (!fs::is_directory(root, ec)) return {};
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);

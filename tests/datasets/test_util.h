@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/convert.h"
 #include "datasets/progress.h"
 #include "tests/support/golden_h5.h"
 #include "tests/support/scratch_dir.h"
@@ -70,6 +71,18 @@ class ScratchTest : public dti::test::ScratchDirTest {
       out.push_back(e.path().filename().string());
     }
     return out;
+  }
+};
+
+/// A converter test: options for `inputs` written to `out` in the scratch folder, quietly.
+class ConvertTest : public ScratchTest {
+ protected:
+  ConvertOptions options(std::vector<std::string> inputs, const std::string& out) const {
+    ConvertOptions o;
+    o.inputs = std::move(inputs);
+    o.output = path(out);
+    o.show_progress = false;
+    return o;
   }
 };
 
