@@ -1,6 +1,7 @@
 #include "base/strings.h"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "base/error.h"
@@ -11,6 +12,11 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : separator) + items[i];
   return out;
+}
+
+std::string to_lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
 }
 
 std::string trim(const std::string& text) {

@@ -14,6 +14,9 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
 /// text gives no part. With `trim`, spaces, tabs and carriage returns around each part go.
 std::vector<std::string> split(const std::string& text, char separator, bool trim = false);
 
+/// `text` in lower case (ASCII letters only; other bytes unchanged).
+std::string to_lower(std::string text);
+
 /// `text` without leading and trailing spaces, tabs and carriage returns.
 std::string trim(const std::string& text);
 

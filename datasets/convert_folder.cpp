@@ -21,7 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using image_folders::is_image_file;
-using image_folders::lower;
 
 // Image files under `root`, relative to it and sorted, at most `limit` (0 = all).
 std::vector<std::string> list_images(const fs::path& root, int64_t limit) {
@@ -55,8 +54,8 @@ std::vector<std::string> labels_from_csv(const ConvertOptions& options,
     if (f.empty() || (f.size() == 1 && f[0].empty())) continue;
     DTI_CHECK(f.size() == 2, "folder: '", options.labels_csv, "' line ", number,
               " is not 'relative/path,label'");
-    const bool header = number == 1 && (lower(f[0]) == "path" || lower(f[0]) == "file" ||
-                                        lower(f[0]) == "filename");
+    const std::string first = to_lower(f[0]);
+    const bool header = number == 1 && (first == "path" || first == "file" || first == "filename");
     if (!header) by_path[f[0]] = f[1];
   }
   for (const auto& [path, label] : by_path) {

@@ -2,11 +2,9 @@
 // convert_folder.cpp).
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
 
 #include "base/error.h"
@@ -24,7 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using image_folders::is_image_file;
-using image_folders::lower;
 using image_folders::reject_archive;
 
 // GTSRB-8: the eight classes of DTI-Sprites' Table 3, in label order.
@@ -129,7 +126,7 @@ ConvertSummary convert_gtsrb8(const ConvertOptions& options) {
       summary.notes.push_back("no annotation file " + csv.string() + "; sizes not cross-checked");
     }
     const auto files = sorted_files(
-        dir, [](const fs::path& p) { return lower(p.extension().string()) == ".ppm"; });
+        dir, [](const fs::path& p) { return to_lower(p.extension().string()) == ".ppm"; });
     int64_t listed_missing = static_cast<int64_t>(rows.size());
     for (const auto& file : files) {
       GtsrbRow row;

@@ -1,28 +1,22 @@
 // Helpers shared by the image-folder converters (convert_images.cpp, convert_folder.cpp).
 #include "datasets/convert_support.h"
 
-#include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "base/error.h"
+#include "base/strings.h"
 
 namespace dti::datasets::image_folders {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 bool is_image_file(const std::filesystem::path& path) {
   static const std::set<std::string> extensions = {".png", ".jpg", ".jpeg", ".ppm", ".pgm",
                                                    ".pnm", ".bmp", ".tga",  ".gif"};
-  return extensions.count(lower(path.extension().string())) > 0;
+  return extensions.count(to_lower(path.extension().string())) > 0;
 }
 
 // Refuses an archive with the command that extracts it.
 void reject_archive(const std::string& converter, const std::string& path) {
-  const std::string name = lower(path);
+  const std::string name = to_lower(path);
   const auto ends_with = [&](const std::string& suffix) {
     return name.size() >= suffix.size() &&
            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;

@@ -5,9 +5,6 @@
 
 namespace dti::datasets::image_folders {
 
-/// `s` in lower case (ASCII).
-std::string lower(std::string s);
-
 /// Whether `path` has the extension of an image format load_image reads.
 bool is_image_file(const std::filesystem::path& path);
 

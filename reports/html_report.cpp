@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/strings.h"
 #include "reports/atomic_file.h"
 #include "reports/html_assets.h"
 #include "reports/image.h"
@@ -90,9 +91,7 @@ std::string figure(Page& page, const Artifact& artifact, const std::string& capt
 }
 
 bool is_png(const std::string& path) {
-  std::string extension = fs::path(path).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-  return extension == ".png";
+  return to_lower(fs::path(path).extension().string()) == ".png";
 }
 
 // The run's folder (its checkpoint's), as a link relative to the report; "" when unknown.

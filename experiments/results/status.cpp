@@ -10,6 +10,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "base/strings.h"
 #include "experiments/config/output_layout.h"
 #include "experiments/run/run_record.h"
 #include "experiments/suite/experiment_file.h"
@@ -86,11 +87,6 @@ void read_submissions(const RunnerOptions& options, std::map<std::string, Row>& 
   }
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // pending, running, finished, failed or requeued, with a reason when it says more.
 std::pair<std::string, std::string> state_of(const Row& r, bool have_squeue) {
   if ((r.stored && r.stored->status == reports::RunStatus::finished) ||
@@ -101,7 +97,7 @@ std::pair<std::string, std::string> state_of(const Row& r, bool have_squeue) {
   if (!r.queue_state.empty()) {
     if (r.queue_state == "RUNNING") return {"running", ""};
     if (r.queue_state == "PENDING") return {requeued ? "requeued" : "pending", ""};
-    return {lower(r.queue_state), ""};
+    return {to_lower(r.queue_state), ""};
   }
   if (r.record && r.record->status == "failed") return {"failed", r.record->error};
   if (!r.slurm_task.empty() && have_squeue) {

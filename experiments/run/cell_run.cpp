@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <random>
@@ -21,7 +20,6 @@
 #include "core/runtime.h"
 #include "core/trainer.h"
 #include "datasets/batch_iterator.h"
-#include "datasets/catalogue.h"
 #include "datasets/data_origin.h"
 #include "datasets/subsets.h"
 #include "experiments/config/presets.h"
