@@ -2,14 +2,16 @@
 """Our training step against the authors', side by side on this machine's CPU (issue 23).
 
   bench/cpu_vs_authors.py [--bench build/bench/dti_bench] [--ref .ref] [--repeats 2]
-                          [--precisions fp32,bf16] [--threads 2] [--json OUT.json]
+                          [--precisions fp32,fp32-fused,bf16] [--threads 2] [--json OUT.json]
 
 For Tetrominoes, Multi-dSprites and GTSRB-8 (every module active, each config's batch), runs
 dti_bench's BM_TrainStep/<i>/1 and the authors' unchanged step timed by ../shared/reference/
 ref_perf.py (their code in --ref, laid out by ci/gpu/prepare-ref.sh), one after the other,
 --repeats times, alternating, and prints images/s (median of the repeats; theirs is their
 script's median step, always fp32), peak RSS and the ratio, with the CPU model, thread count and
-LibTorch versions. Each of our precisions (training.precision: fp32, bf16) gets its own column. Nothing else should run meanwhile: on two cores a build beside it halves both figures.
+LibTorch versions. Each of our variants gets its own column: training.precision fp32 or bf16,
+with "-fused" training.encoder_norm: fused (DTI_BENCH_NORM). Nothing else should run meanwhile:
+on two cores a build beside it halves both figures.
 Their side runs /usr/bin/python3 (Debian's torch, the same LibTorch 1.13 as our build).
 """
 import argparse
@@ -34,8 +36,13 @@ def run(cmd, env=None):
     return done.stdout
 
 
-def ours(bench, setting, precision, threads):
-    env = dict(os.environ, DTI_BENCH_PRECISION=precision, OMP_NUM_THREADS=str(threads))
+VARIANTS = ("fp32", "bf16", "fp32-fused", "bf16-fused")
+
+
+def ours(bench, setting, variant, threads):
+    precision, _, norm = variant.partition("-")
+    env = dict(os.environ, DTI_BENCH_PRECISION=precision, DTI_BENCH_NORM=norm or "separate",
+               OMP_NUM_THREADS=str(threads))
     out = run([bench, f"--benchmark_filter=^BM_TrainStep/{setting}/1/",
                "--benchmark_format=json"], env)
     data = json.loads(out)
@@ -95,14 +102,16 @@ def main():
     p.add_argument("--bench", default=os.path.join(ROOT, "build", "bench", "dti_bench"))
     p.add_argument("--ref", default=os.path.join(ROOT, ".ref"))
     p.add_argument("--repeats", type=int, default=2)
-    p.add_argument("--precisions", default="fp32", help="ours, comma-separated: fp32, bf16")
+    p.add_argument("--precisions", default="fp32",
+                   help="ours, comma-separated: " + ", ".join(VARIANTS))
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--json", help="also write the figures here")
     args = p.parse_args()
     args.precisions = args.precisions.split(",")
     for precision in args.precisions:
-        if precision not in ("fp32", "bf16"):
-            sys.exit(f"cpu_vs_authors: --precisions: unknown '{precision}'; valid: fp32, bf16")
+        if precision not in VARIANTS:
+            sys.exit(f"cpu_vs_authors: --precisions: unknown '{precision}'; valid: "
+                     + ", ".join(VARIANTS))
     for path, what in [(args.bench, "dti_bench (ci/build.sh)"),
                        (os.path.join(args.ref, "configs"),
                         "the authors' code (ci/gpu/prepare-ref.sh)")]:

@@ -111,8 +111,9 @@ void BM_EncoderStep(benchmark::State& state) {
   const Setting& s = setting(state.range(0));
   const auto& o = s.model;
   const auto dev = bench_device();
-  dti::core::Encoder encoder({o.encoder_name, o.channels, o.with_pool},
-                             at::make_generator<at::CPUGeneratorImpl>(0));
+  dti::core::Encoder encoder(
+      {o.encoder_name, o.channels, o.with_pool, dti::bench::bench_fused_norm()},
+      at::make_generator<at::CPUGeneratorImpl>(0));
   encoder.to(dev);
   auto x = at::rand({s.batch, o.channels, o.image_size[0], o.image_size[1]}, dev);
   for (auto _ : state) {
@@ -188,6 +189,8 @@ double env_number(const char* name, double fallback) {
 
 // Registered at run time so that the GPU plan's short benchmark (ci/gpu/run.sh) can bound the
 // training benchmarks: a MinTime given at registration wins over --benchmark_min_time.
+//   DTI_BENCH_NORM=fused         training.encoder_norm: fused (core/norm_relu.h) in BM_TrainStep*,
+//                                BM_EncoderStep; default separate, LibTorch's operators
 //   DTI_BENCH_MIN_TIME           seconds per BM_TrainStep / BM_TrainStepX4 (default 3)
 //   DTI_BENCH_PHASE_ITERATIONS   fixed iterations of BM_TrainStepPhase (default: 1 s of the
 //                                phase's own time, which for Adam is many whole steps)
@@ -242,6 +245,8 @@ int main(int argc, char** argv) {
   dti::core::RuntimeOptions runtime;
   if (const char* blas = std::getenv("DTI_BLAS_THREADS")) runtime.blas_threads = std::atoi(blas);
   dti::core::configure_runtime(runtime);
+  benchmark::AddCustomContext("encoder_norm",
+                              dti::bench::bench_fused_norm() ? "fused" : "separate");
   benchmark::AddCustomContext("runtime", dti::core::runtime_description(bench_device().str()));
   benchmark::AddCustomContext("libtorch", TORCH_VERSION);
   benchmark::AddCustomContext("device", bench_device().str());

@@ -52,10 +52,16 @@ inline dti::core::Precision bench_precision() {
   return dti::core::parse_precision(env != nullptr && *env != '\0' ? env : "fp32");
 }
 
+// training.encoder_norm of the step benchmarks: separate unless DTI_BENCH_NORM=fused.
+inline bool bench_fused_norm() {
+  const char* env = std::getenv("DTI_BENCH_NORM");
+  return env != nullptr && std::string(env) == "fused";
+}
+
 // A model, its optimiser (the paper's two groups and learning rates) and a random batch.
 struct StepFixture {
   StepFixture(const Setting& s, bool active, int64_t batch, at::Device dev)
-      : model(s.model, 0), device(dev) {
+      : model(with_norm(s.model), 0), device(dev) {
     model.to(dev);
     model.set_epoch(active ? s.active_epoch : 0);
     std::vector<dti::core::AdamParameter> params;
@@ -69,6 +75,10 @@ struct StepFixture {
     auto o = model.options();
     x = at::rand({batch, o.channels, o.image_size[0], o.image_size[1]}, dev);
     dti::core::apply_matmul_precision(precision);
+  }
+  static dti::core::ModelOptions with_norm(dti::core::ModelOptions o) {
+    o.fused_norm = bench_fused_norm();
+    return o;
   }
   /// One whole step: zero the gradients, forward, backward, Adam; the loss.
   at::Tensor step() {

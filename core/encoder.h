@@ -32,6 +32,9 @@ struct EncoderOptions {
   int64_t in_channels = 3;
   /// Adaptive average pooling grid {h, w}; {0,0} means no pooling (flatten the map).
   std::array<int64_t, 2> pool{1, 1};
+  /// CPU training: BatchNorm, the residual sum and ReLU as one node (norm_relu.h; the same
+  /// mathematics summed in another order, a named option). False: LibTorch's operators.
+  bool fused_norm = false;
   /// Throws dti::Error naming the field when a value is invalid.
   void validate() const;
 };
@@ -83,6 +86,8 @@ class Encoder {
   int64_t add_norm(const std::string& name, int64_t channels);
   at::Tensor conv(const at::Tensor& x, int64_t i) const;
   at::Tensor norm(const at::Tensor& x, int64_t i, bool training);
+  // relu(norm(x) + residual), residual optional: one fused node in CPU training (norm_relu.h).
+  at::Tensor norm_relu(const at::Tensor& x, int64_t i, bool training, const at::Tensor& residual);
   at::Tensor block(const at::Tensor& x, const Block& b, bool training);
 
   EncoderOptions options_;

@@ -60,8 +60,9 @@ DtiSprites::DtiSprites(const ModelOptions& options, uint64_t seed)
   mask_params_ = make_parameter(masks);
   if (M > 0) background_params_ = make_parameter(at::full({M, C, H, W}, 0.5));
 
-  encoder_ = std::make_unique<Encoder>(EncoderOptions{options_.encoder_name, C, options_.with_pool},
-                                       generator_);
+  encoder_ = std::make_unique<Encoder>(
+      EncoderOptions{options_.encoder_name, C, options_.with_pool, options_.fused_norm},
+      generator_);
   features_ = encoder_->out_features(H, W);
 
   // Transformation networks (docs/model.md): sprite-specific ones work at sprite size when a layer

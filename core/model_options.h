@@ -43,6 +43,9 @@ struct ModelOptions {
   EncoderKind encoder_name = EncoderKind::kResNet32;
   /// Adaptive pooling grid after the encoder {h, w}; {0,0} = no pooling.
   std::array<int64_t, 2> with_pool{1, 1};
+  /// CPU training: the encoder's BatchNorm, residual sum and ReLU as one fused node (a named
+  /// option, training.encoder_norm: fused; docs/deviations.md). False: LibTorch's operators.
+  bool fused_norm = false;
   /// Sprite-specific transformation sequence (per layer and sprite), e.g. identity_similarity.
   std::string transformation_sequence = "identity";
   /// Layer transformation sequence, shared by the sprites of a layer, e.g. color_position.

@@ -126,6 +126,8 @@ const std::vector<std::string> kEncoderUpdateNames = {"reference", "deduplicated
 const std::vector<std::string> kReassignMomentsNames = {"alias", "copy"};
 // Names of core::Precision, in enum order (core::parse_precision() reads the same).
 const std::vector<std::string> kPrecisionNames = {"fp32", "tf32", "bf16"};
+// training.encoder_norm, for core::ModelOptions::fused_norm (false, true).
+const std::vector<std::string> kEncoderNormNames = {"separate", "fused"};
 
 // ---------------------------------------------------------------------------------------------
 // Kinds of keys.
@@ -300,6 +302,10 @@ const std::vector<Field>& fields() {
            "fp32 (the paper's), tf32 (CUDA tensor cores for matmuls and convolutions) or bf16 "
            "(bfloat16 autocast of the training forward pass)",
            "tf32", enum_codec_unless_default(DTI_FIELD(training.precision), kPrecisionNames)),
+      ours("training.encoder_norm",
+           "separate (LibTorch's BatchNorm, residual sum and ReLU, as the authors) or fused (one "
+           "node on the CPU: the same mathematics summed in another order)",
+           "fused", enum_codec_unless_default(DTI_FIELD(model.fused_norm), kEncoderNormNames)),
       ignored("training.eval_with_bkg",
               "reference evaluation switch (ignored: dataset.eval decides)", "True"),
       ignored("training.eval_semantic",

@@ -42,7 +42,9 @@ experiments::RunConfig our_config(const Trajectory& t, const ReplayOptions& opti
   const std::string path = options.config_dir.empty()
                                ? experiments::resolve_config_path(t.our_config)
                                : options.config_dir + "/" + t.our_config + ".yml";
-  auto cfg = experiments::load_config(path, t.overrides);
+  auto overrides = t.overrides;
+  overrides.insert(overrides.end(), options.overrides.begin(), options.overrides.end());
+  auto cfg = experiments::load_config(path, overrides);
   const auto& size = cfg.model.image_size;
   DTI_CHECK(size[0] == t.images.size(2) && size[1] == t.images.size(3), t.path, ": batches are ",
             t.images.size(2), "x", t.images.size(3), " but config ", path, " expects ", size[0],

@@ -26,6 +26,9 @@ struct ReplayOptions {
   int64_t max_steps = 0;
   /// Directory of our configs ("" = the shipped ones).
   std::string config_dir;
+  /// `key=value` overrides applied after the trajectory's own, e.g. training.encoder_norm=fused
+  /// to see how far a named option takes the run from the authors'.
+  std::vector<std::string> overrides;
 };
 
 /// Ours against theirs after one step.

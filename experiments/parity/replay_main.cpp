@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "usage: parity_replay --trajectory FILE [--tolerance 1e-3] [--norm-tolerance 5e-2] [--steps "
     "N]\n"
     "                     [--every 10] [--csv FILE] [--config-dir DIR] [--threads N]\n"
+    "                     [--set KEY=VALUE]...\n"
     "Replays a trajectory recorded by experiments/parity/record_trajectory.py in our model and\n"
     "trainer and prints where loss, selections or parameters first part beyond the tolerance.\n";
 
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
         csv = value_of(i, argc, argv);
       } else if (a == "--config-dir") {
         options.config_dir = value_of(i, argc, argv);
+      } else if (a == "--set") {
+        options.overrides.push_back(value_of(i, argc, argv));
       } else if (a == "--threads") {
         threads = std::stoi(value_of(i, argc, argv));
       } else if (a == "-h" || a == "--help") {

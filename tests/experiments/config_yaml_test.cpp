@@ -242,7 +242,7 @@ TEST(ConfigSchema, EveryEmittedKeyIsReadBackAndNoticed) {
 
 // Options added after runs were stored: written (and hashed) only when set to something other
 // than their default, so that a stored run's configuration keeps its hash.
-const std::set<std::string> kWrittenOnlyWhenSet = {"training.precision"};
+const std::set<std::string> kWrittenOnlyWhenSet = {"training.precision", "training.encoder_norm"};
 
 TEST(ConfigSchema, OptionsAddedLaterKeepStoredHashes) {
   for (const auto& name : kShipped) {
@@ -255,6 +255,12 @@ TEST(ConfigSchema, OptionsAddedLaterKeepStoredHashes) {
     EXPECT_NE(experiments::config_hash(bf16), experiments::config_hash(base)) << name;
     const auto back = experiments::parse_config(experiments::to_yaml(bf16), "canonical.yml");
     EXPECT_EQ(back, bf16) << name;
+    EXPECT_EQ(text.find("encoder_norm:"), std::string::npos) << name;
+    EXPECT_EQ(experiments::load_config(path_of(name), {"training.encoder_norm=separate"}), base);
+    const auto fused = experiments::load_config(path_of(name), {"training.encoder_norm=fused"});
+    EXPECT_TRUE(fused.model.fused_norm);
+    EXPECT_NE(experiments::config_hash(fused), experiments::config_hash(base)) << name;
+    EXPECT_EQ(experiments::parse_config(experiments::to_yaml(fused), "canonical.yml"), fused);
   }
 }
 

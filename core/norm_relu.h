@@ -1,0 +1,30 @@
+// Training-mode BatchNorm, an optional residual sum and ReLU as one autograd node on the CPU: the
+// ResNet encoders' "conv → BN → ReLU" and "conv → BN → + shortcut → ReLU" (He et al. 2016). The
+// same mathematics as LibTorch's three operators, in fewer passes over memory (forward: the two
+// statistics passes and one write instead of three more read-write passes; backward: two passes
+// instead of four), which is what these memory-bound operators cost on small images.
+#pragma once
+
+#include <ATen/ATen.h>
+
+namespace dti::core {
+
+/// BatchNorm's learnable parameters and running statistics (updated in place in training mode).
+struct NormParameters {
+  at::Tensor weight, bias, running_mean, running_var;
+  double momentum = 0.1, eps = 1e-5;
+};
+
+/// Whether the fused kernels take y: a CPU float32 4-d channels-last tensor of at most 512
+/// channels.
+bool fused_norm_relu_applies(const at::Tensor& y);
+
+/// relu(batch_norm(y) + residual) in training mode, residual optional (undefined: none). With
+/// `fused` and where fused_norm_relu_applies(y), one node; otherwise LibTorch's batch_norm, add_
+/// and relu_ (the authors' operators). The two agree up to float32 rounding: the fused node sums
+/// in another order, which, like another thread count, moves a training trajectory's BatchNorm
+/// parameters apart over the steps (hence a named option, off by default).
+at::Tensor norm_relu(const at::Tensor& y, const at::Tensor& residual, const NormParameters& norm,
+                     bool fused);
+
+}  // namespace dti::core
