@@ -36,8 +36,9 @@ printf '#define STB_IMAGE_IMPLEMENTATION\n#include <stb_image.h>\n' > "$out/gen/
 hdf5="-I/usr/include/hdf5/serial -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5"
 datasets_libs="build/datasets/libdti_datasets.a build/datasets/libdti_datasets_proto.a
   build/base/libdti_base.a -lprotobuf -lmatio -lstb -lz -lboost_program_options -lpthread"
-# Everything, LibTorch included (Debian's: same libstdc++ ABI as clang's default).
-torch="-isystem /usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10"
+# Everything, LibTorch included (Debian's: same libstdc++ ABI as clang's default), and the OpenMP
+# runtime LibTorch uses, which libdti_core.a's CPU kernels call (gcc's -fopenmp in build/).
+torch="-isystem /usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10 -l:libgomp.so.1"
 experiments_libs=$(printf 'build/experiments/%s/libdti_experiments_%s.a ' config config suite suite run run \
   results results launch launch cli cli)
 all_libs="-Wl,--start-group $experiments_libs build/core/libdti_core.a
