@@ -52,26 +52,24 @@ TEST(ParityReplay, RecordedTetrominoesTrajectoryAgrees) {
   EXPECT_GE(r.checks, 1);
 }
 
-// training.encoder_norm: fused sums BatchNorm in another order than LibTorch. Over the trajectory
-// it parts from the authors' as far as, and no further than, LibTorch's own operators on 2
-// threads (measured: BatchNorm tensors 0.114, other tensors 3.1e-3, loss 1.9e-5, 2 of 60 steps
-// with a differing selection; fused: 0.086, 2.6e-3 and 3.8e-3, 4.2e-5, 1 and 2 of 60, on 1 and
-// 2 threads). Bounds: about twice LibTorch's 2-thread figures.
+// training.encoder_norm: fused sums BatchNorm in another order than LibTorch. Over the first 30
+// steps (the frozen-sprite stage and one reassignment check) it parts from the authors' as far
+// as, and no further than, LibTorch's own operators on 2 threads: measured BatchNorm tensors
+// 0.086 against 0.114, other tensors 1.2e-3 against 8.5e-4, loss 5.5e-6 against 6.5e-6, no
+// selection differing in either (over all 60 steps: 0.086 against 0.114, and 1 against 2 steps
+// with a differing selection). Bounds: about twice LibTorch's 2-thread figures.
 TEST(ParityReplay, FusedEncoderNormPartsNoFurtherThanAnotherThreadCount) {
-  for (const int threads : {1, 2}) {
-    SCOPED_TRACE(threads);
-    auto o = options();
-    at::set_num_threads(threads);
-    o.overrides = {"training.encoder_norm=fused"};
-    const auto r = replay(recorded(), o);
-    EXPECT_EQ(r.max_noise_abs, 0.0);
-    EXPECT_LE(r.selection_steps_differing, 3);
-    EXPECT_LT(r.max_loss_rel, 1e-4);
-    EXPECT_LT(r.max_other_rel, 1e-2);
-    EXPECT_LT(r.max_norm_rel, 0.2) << "worst tensor " << r.tensors.front().name;
-    EXPECT_GT(r.max_norm_rel, 0.0);  // the option took effect
-  }
-  at::set_num_threads(1);
+  auto o = options();
+  o.max_steps = 30;
+  o.overrides = {"training.encoder_norm=fused"};
+  const auto r = replay(recorded(), o);
+  EXPECT_EQ(r.max_noise_abs, 0.0);
+  EXPECT_LE(r.selection_steps_differing, 1);
+  EXPECT_LT(r.max_loss_rel, 5e-5);
+  EXPECT_LT(r.max_other_rel, 5e-3);
+  EXPECT_LT(r.max_norm_rel, 0.2) << "worst tensor " << r.tensors.front().name;
+  EXPECT_GT(r.max_norm_rel, 0.05);  // the option took effect: beyond LibTorch's 1-thread bound
+  EXPECT_GE(r.checks, 1);
 }
 
 // From the same state and batch, every parameter's gradient at step 1 (recorded in full) equals
