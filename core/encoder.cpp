@@ -106,12 +106,15 @@ at::Tensor Encoder::conv(const at::Tensor& x, int64_t i) const {
   return at::conv2d(x, c.weight, {}, c.stride, c.padding);
 }
 
-at::Tensor Encoder::norm(const at::Tensor& x, int64_t i, bool training) {
+Encoder::Norm& Encoder::count_batch(int64_t i) {
   Norm& n = norms_[static_cast<size_t>(i)];
-  if (training) {
-    c10::NoGradGuard no_grad;
-    n.num_batches_tracked.add_(1);
-  }
+  c10::NoGradGuard no_grad;
+  n.num_batches_tracked.add_(1);
+  return n;
+}
+
+at::Tensor Encoder::norm(const at::Tensor& x, int64_t i, bool training) {
+  Norm& n = training ? count_batch(i) : norms_[static_cast<size_t>(i)];
   return at::batch_norm(x, n.weight, n.bias, n.running_mean, n.running_var, training, 0.1, 1e-5,
                         /*cudnn_enabled=*/true);
 }
@@ -123,11 +126,7 @@ at::Tensor Encoder::norm_relu(const at::Tensor& x, int64_t i, bool training,
     if (residual.defined()) out.add_(residual);
     return out.relu_();
   }
-  Norm& n = norms_[static_cast<size_t>(i)];
-  {
-    c10::NoGradGuard no_grad;
-    n.num_batches_tracked.add_(1);
-  }
+  const Norm& n = count_batch(i);
   return core::norm_relu(x, residual, {n.weight, n.bias, n.running_mean, n.running_var, 0.1, 1e-5},
                          options_.fused_norm);
 }

@@ -85,6 +85,8 @@ class Encoder {
                    int64_t padding, bool fan_out, at::Generator& gen);
   int64_t add_norm(const std::string& name, int64_t channels);
   at::Tensor conv(const at::Tensor& x, int64_t i) const;
+  // Norm i, its batch counter advanced (training mode counts every batch, as torch.nn does).
+  Norm& count_batch(int64_t i);
   at::Tensor norm(const at::Tensor& x, int64_t i, bool training);
   // relu(norm(x) + residual), residual optional: one fused node in CPU training (norm_relu.h).
   at::Tensor norm_relu(const at::Tensor& x, int64_t i, bool training, const at::Tensor& residual);

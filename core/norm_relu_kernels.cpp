@@ -4,9 +4,6 @@
 #include "core/norm_relu_kernels.h"
 
 #include <ATen/Parallel.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include <algorithm>
 #include <cmath>
@@ -141,20 +138,13 @@ DTI_CLONES void grad_input_any(const float* g, const float* dz, const float* y, 
 
 #undef DTI_CLONES
 
-// Runs fn(i) for every block i in [0, blocks), on LibTorch's number of threads. OpenMP directly
-// rather than at::parallel_for, whose inline OpenMP path only exists in translation units built
-// with -fopenmp and which, with a wheel's private OpenMP runtime, would not see its thread count.
+// Runs fn(i) for every block i in [0, blocks) on LibTorch's threads. The blocks, not the
+// threads' chunks of them, decide every sum, so the results do not depend on the thread count.
 template <typename Fn>
 void parallel_blocks(int64_t blocks, const Fn& fn) {
-#ifdef _OPENMP
-  const int threads = static_cast<int>(std::min<int64_t>(at::get_num_threads(), blocks));
-  if (threads > 1 && !omp_in_parallel()) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t i = 0; i < blocks; ++i) fn(i);
-    return;
-  }
-#endif
-  for (int64_t i = 0; i < blocks; ++i) fn(i);
+  at::parallel_for(0, blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) fn(i);
+  });
 }
 
 // How a block of rows is walked: whole tiles of `width` floats with per-channel constants
