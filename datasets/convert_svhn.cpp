@@ -6,7 +6,9 @@
 #include <matio.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "base/error.h"
@@ -83,6 +85,46 @@ MatVar read_variable(mat_t* mat, const std::string& path, const char* name) {
   return var;
 }
 
+// A MAT v4 file (no 128-byte header ending in "IM" or "MI") is a run of variables: a 20-byte
+// header of int32s in the file's byte order (type MOPT, rows, columns, imaginary flag, name
+// length), the name, then the data. matio allocates and fills the name length a header claims
+// before checking it against the file (1.85 GB and 5 s for an 8 KB file; found by
+// tests/fuzz/svhn_mat_fuzzer.cpp, regress_v4_name_1850mb.mat), so the claims are checked here
+// first. Returns what is wrong, or "" (also for headers matio refuses by itself).
+std::string mat4_size_problem(const std::string& path) {
+  const uint64_t size = std::filesystem::file_size(path);
+  std::ifstream in(path, std::ios::binary);
+  char marker[2] = {};
+  if (size >= 128 && in.seekg(126) && in.read(marker, 2) &&
+      (std::memcmp(marker, "IM", 2) == 0 || std::memcmp(marker, "MI", 2) == 0)) {
+    return "";  // MAT v5 or v7.3: matio reads their sizes itself
+  }
+  constexpr uint64_t kElementBytes[] = {8, 4, 4, 2, 2, 1};  // P: double … uint8
+  for (uint64_t pos = 0; pos + 20 <= size;) {
+    int32_t h[5];
+    if (!in.seekg(static_cast<std::streamoff>(pos)) || !in.read(reinterpret_cast<char*>(h), 20)) {
+      return "";
+    }
+    if (h[0] < 0 || h[0] > 4052) {
+      for (auto& v : h) v = static_cast<int32_t>(__builtin_bswap32(static_cast<uint32_t>(v)));
+    }
+    const int32_t precision = h[0] % 100 / 10;
+    if (h[0] < 0 || h[0] > 4052 || precision > 5) return "";  // matio refuses it
+    if (h[1] < 0 || h[2] < 0 || h[4] < 0) {
+      return detail::concat("variable at byte ", pos, " has negative sizes");
+    }
+    const uint64_t data = static_cast<uint64_t>(h[1]) * static_cast<uint64_t>(h[2]) *
+                          kElementBytes[precision] * (h[3] != 0 ? 2 : 1);
+    const uint64_t left = size - pos - 20;
+    if (static_cast<uint64_t>(h[4]) > left || data > left - static_cast<uint64_t>(h[4])) {
+      return detail::concat("variable at byte ", pos, " claims a ", h[4], "-byte name and ", data,
+                            " bytes of data, but ", left, " bytes follow its header");
+    }
+    pos += 20 + static_cast<uint64_t>(h[4]) + data;
+  }
+  return "";
+}
+
 }  // namespace
 
 ConvertSummary convert_svhn(const ConvertOptions& options) {
@@ -119,6 +161,9 @@ ConvertSummary convert_svhn(const ConvertOptions& options) {
     const std::string& path = options.inputs[part];
     DTI_CHECK(std::filesystem::is_regular_file(path), "svhn: input '", path,
               "' is not a file; expected e.g. train_32x32.mat");
+    const std::string problem = mat4_size_problem(path);
+    DTI_CHECK(problem.empty(), "svhn: '", path, "' is a truncated or corrupt MATLAB v4 file (",
+              problem, "); SVHN's files are MATLAB v5: download them again");
     MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
     DTI_CHECK(mat != nullptr, "svhn: '", path, "' is not a MATLAB .mat file");
     MatVar x = read_variable(mat.get(), path, "X");

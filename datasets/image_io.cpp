@@ -29,10 +29,10 @@ std::string read_bytes(const std::string& path) {
 // 256/257-entry arrays (heap overflow; upstream stb 2.28 refuses such tables). Found by
 // tests/fuzz/image_csv_fuzzer.cpp. This walks the JPEG's marker segments (JPEG standard, ITU-T
 // T.81 Annex B) before stb does and returns what is wrong with any DHT segment, or "".
-std::string jpeg_table_problem(const std::string& bytes) {
+// `pos` is the first byte after the SOI marker (jpeg_start).
+std::string jpeg_table_problem(const std::string& bytes, size_t pos) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const size_t size = bytes.size();
-  size_t pos = 2;  // after SOI (FF D8)
   while (pos + 1 < size) {
     if (p[pos] != 0xFF) {  // entropy-coded data after SOS: skip to the next real marker
       ++pos;
@@ -65,6 +65,17 @@ std::string jpeg_table_problem(const std::string& bytes) {
   return "";
 }
 
+// Where a JPEG's segments begin, or 0 if the bytes are not one to stb: like stb's marker reader,
+// any number of 0xFF fill bytes may come before the SOI marker's D8 (a file starting FF FF … FF D8
+// is decoded as a JPEG; found by fuzzing, regress_jpeg_dht_after_fill).
+size_t jpeg_start(const std::string& bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (bytes.empty() || p[0] != 0xFF) return 0;
+  size_t pos = 1;
+  while (pos < bytes.size() && p[pos] == 0xFF) ++pos;
+  return pos < bytes.size() && p[pos] == 0xD8 ? pos + 1 : 0;
+}
+
 }  // namespace
 
 Image load_image(const std::string& path, int channels) {
@@ -75,8 +86,8 @@ Image load_image(const std::string& path, int channels) {
             bytes.size(), " bytes, more than stb_image reads (2 GiB)");
   const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int length = static_cast<int>(bytes.size());
-  if (bytes.size() >= 2 && raw[0] == 0xFF && raw[1] == 0xD8) {
-    const std::string problem = jpeg_table_problem(bytes);
+  if (const size_t start = jpeg_start(bytes); start > 0) {
+    const std::string problem = jpeg_table_problem(bytes, start);
     DTI_CHECK(problem.empty(), "image file '", path, "' is a damaged JPEG (", problem,
               "); re-download or re-export it");
   }

@@ -4,6 +4,7 @@
 #include <matio.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -290,6 +291,14 @@ TEST_F(ConvertTest, SvhnMatRoundTripsWithLabelTenAsZero) {
   EXPECT_TRUE(
       dti::test::error_contains([&] { convert_svhn(options({path("junk_32x32.mat")}, "b.h5")); },
                                 "is not a MATLAB .mat file"));
+  // A MAT v4 header claiming a 1.85 GB name in a short file is refused before matio allocates it.
+  std::string v4(20, '\0');
+  const int32_t header[5] = {0, 32, 32, 0, 1851747429};  // type, rows, columns, imaginary, name
+  std::memcpy(v4.data(), header, sizeof header);
+  test::write_bytes(path("v4_32x32.mat"), v4 + std::string(100, 'x'));
+  EXPECT_TRUE(
+      dti::test::error_contains([&] { convert_svhn(options({path("v4_32x32.mat")}, "b.h5")); },
+                                "claims a 1851747429-byte name and 8192 bytes of data, but 100"));
 }
 
 TEST_F(ConvertTest, RegistryListsValidNames) {

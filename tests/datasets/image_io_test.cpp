@@ -103,6 +103,10 @@ TEST(ImageIoTest, JpegHuffmanTableOverflowIsRefusedBeforeStb) {
   const std::string path2 = scratch_image("dht_across.jpg", across);
   EXPECT_TRUE(dti::test::error_contains([&] { load_image(path2, 3); }, "with 300 codes"));
   std::filesystem::remove(path2);
+  // stb skips 0xFF fill bytes before the SOI marker too (found by fuzzing): FF FF FF D8 ….
+  const std::string path3 = scratch_image("dht_fill.jpg", std::string(3, '\xFF') + jpeg.substr(1));
+  EXPECT_TRUE(dti::test::error_contains([&] { load_image(path3, 3); }, "with 300 codes"));
+  std::filesystem::remove(path3);
 }
 
 TEST(ImageIoTest, HeaderClaimingHugeImageIsRefusedBeforeDecoding) {
