@@ -100,16 +100,18 @@ std::string mat4_size_problem(const std::string& path) {
     return "";  // MAT v5 or v7.3: matio reads their sizes itself
   }
   constexpr uint64_t kElementBytes[] = {8, 4, 4, 2, 2, 1};  // P: double … uint8
+  // MOPT read in the file's byte order is at most 4052 (M ≤ 4, O = 0, P ≤ 5, T ≤ 2).
+  const auto type_fits = [](int32_t type) { return type >= 0 && type <= 4052; };
   for (uint64_t pos = 0; pos + 20 <= size;) {
     int32_t h[5];
     if (!in.seekg(static_cast<std::streamoff>(pos)) || !in.read(reinterpret_cast<char*>(h), 20)) {
       return "";
     }
-    if (h[0] < 0 || h[0] > 4052) {
+    if (!type_fits(h[0])) {  // the other byte order
       for (auto& v : h) v = static_cast<int32_t>(__builtin_bswap32(static_cast<uint32_t>(v)));
     }
     const int32_t precision = h[0] % 100 / 10;
-    if (h[0] < 0 || h[0] > 4052 || precision > 5) return "";  // matio refuses it
+    if (!type_fits(h[0]) || precision > 5) return "";  // matio refuses it
     if (h[1] < 0 || h[2] < 0 || h[4] < 0) {
       return detail::concat("variable at byte ", pos, " has negative sizes");
     }
