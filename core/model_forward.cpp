@@ -153,7 +153,7 @@ void DtiSprites::split_and_noise(const at::Tensor& items, const at::Tensor& nois
   if (items.size(dim) > C + 1) sizes.push_back(items.size(dim) - C - 1);
   auto parts = items.split_with_sizes(sizes, dim);  // appearance, mask(, canvas)
   *layers = parts[0];
-  *masks = noise_rows.defined() ? softclip(parts[1] + parts[2] * noise_rows) : parts[1];
+  *masks = noise_rows.defined() ? softclip_add_mul(parts[1], parts[2], noise_rows) : parts[1];
 }
 
 DtiSprites::Selection DtiSprites::select(const at::Tensor& x, const at::Tensor& layers,

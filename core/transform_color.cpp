@@ -10,13 +10,6 @@ void check_transform_args(const char* module, const at::Tensor& x, const at::Ten
   check_shape(module, "beta", beta, {{"N", x.size(0)}, {"P", P}});
 }
 
-at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding,
-                       bool align_corners) {
-  constexpr int64_t kBilinear = 0;
-  const int64_t pad = padding == PaddingMode::kZeros ? 0 : 1;  // ATen: 0 zeros, 1 border
-  return at::grid_sampler(x, grid, kBilinear, pad, align_corners);
-}
-
 ColorTransform::ColorTransform(const TransformOptions& options)
     : color_channels_(options.color_channels) {
   DTI_CHECK(color_channels_ > 0, "color transformation: color_channels must be > 0, got ",
@@ -31,7 +24,7 @@ at::Tensor ColorTransform::apply(const at::Tensor& x, const at::Tensor& beta) co
   auto params = beta.view({-1, Cc, 2});                              // [N,Cc,2]
   auto scale = 1 + params.select(2, 0).unsqueeze(-1).unsqueeze(-1);  // [N,Cc,1,1]
   auto bias = params.select(2, 1).unsqueeze(-1).unsqueeze(-1);       // [N,Cc,1,1]
-  auto colour = softclip(scale * x.narrow(1, 0, Cc) + bias);         // [N,Cc,h,w]
+  auto colour = softclip_add_mul(bias, scale, x.narrow(1, 0, Cc));   // [N,Cc,h,w]
   if (x.size(1) == Cc) return colour;
   return at::cat({colour, x.narrow(1, Cc, x.size(1) - Cc)}, 1);  // [N,Cin,h,w]
 }
@@ -46,7 +39,7 @@ at::Tensor ColorTransform::apply_grouped(const at::Tensor& x, const at::Tensor& 
   auto params = beta.view({N, 1, Cc, 2});
   auto scale = 1 + params.select(3, 0).unsqueeze(-1).unsqueeze(-1);  // [N,1,Cc,1,1]
   auto bias = params.select(3, 1).unsqueeze(-1).unsqueeze(-1);
-  auto colour = softclip(scale * grouped.narrow(2, 0, Cc) + bias);  // [N,G,Cc,h,w]
+  auto colour = softclip_add_mul(bias, scale, grouped.narrow(2, 0, Cc));  // [N,G,Cc,h,w]
   if (Cg > Cc) colour = at::cat({colour, grouped.narrow(2, Cc, Cg - Cc)}, 2);
   return colour.reshape({N, groups * Cg, x.size(2), x.size(3)});
 }

@@ -91,8 +91,18 @@ class MorphologicalTransform final : public TransformModule {
 at::Tensor affine_grid(const at::Tensor& theta, int64_t height, int64_t width);
 
 /// Grid sampling shared by the spatial modules: bilinear, the given padding and alignment.
+/// Without a gradient to record, on the CPU in float32 with zero padding, an output larger than
+/// its input (a sprite on the canvas) is sampled by sample_grid_cropped.
 at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding,
                        bool align_corners);
+
+/// Bilinear sampling with zero padding (x [N,C,h,w] float32 on the CPU, grid [N,H,W,2]) that
+/// computes only each image's box of pixels with a neighbour inside the input, through
+/// LibTorch's own kernel, and writes zeros elsewhere: equal bit for bit to at::grid_sampler
+/// (tests/core/sample_grid_test.cpp). Where the boxes cover more than `max_share` of the
+/// output, at::grid_sampler itself. No gradient.
+at::Tensor sample_grid_cropped(const at::Tensor& x, const at::Tensor& grid, bool align_corners,
+                               double max_share);
 
 /// Checks the common argument shapes of a module: x [N,C,h,w], beta [N,P].
 void check_transform_args(const char* module, const at::Tensor& x, const at::Tensor& beta,
