@@ -1,10 +1,12 @@
 // Bilinear grid sampling of the spatial modules, and its cropped form for the selection pass.
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <vector>
 
 #include "core/transform_modules.h"
@@ -89,11 +91,83 @@ void sample_boxes(const at::Tensor& x, const at::Tensor& grid, bool align_corner
   });
 }
 
+// Rows only, the first one moved up so that the box starts on a multiple of 16 pixels of the
+// flattened H·W plane: LibTorch's sampler walks a contiguous grid in chunks of its vector width
+// (8 or 16 floats) and its backward adds each chunk's input gradients corner by corner, so the
+// order of those sums, hence their rounding, stays that of the whole grid (rows outside the
+// support add nothing: all their corners are masked).
+std::vector<Box> aligned_rows(std::vector<Box> boxes, int64_t W) {
+  const int64_t step = 16 / std::gcd(W, int64_t{16});
+  for (auto& b : boxes) {
+    if (b.r0 == b.r1) continue;
+    b.r0 -= b.r0 % step;
+    b.c0 = 0, b.c1 = W;
+  }
+  return boxes;
+}
+
+int64_t box_area(const std::vector<Box>& boxes) {
+  int64_t area = 0;
+  for (const auto& b : boxes) area += (b.r1 - b.r0) * (b.c1 - b.c0);
+  return area;
+}
+
+at::Tensor box_of(const at::Tensor& t, const Box& b, int64_t row_dim) {
+  return t.narrow(row_dim, b.r0, b.r1 - b.r0).narrow(row_dim + 1, b.c0, b.c1 - b.c0);
+}
+
+// Sampling of whole rows with its gradient: forward as above, backward LibTorch's
+// grid_sampler_2d_backward on each image's rows, zero grid gradient elsewhere.
+struct RowCroppedSampler : public torch::autograd::Function<RowCroppedSampler> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x,
+                            const at::Tensor& grid, const std::vector<int64_t>& rows,
+                            bool align_corners) {
+    std::vector<Box> boxes(rows.size() / 2);
+    for (size_t n = 0; n < boxes.size(); ++n)
+      boxes[n] = Box{rows[2 * n], rows[2 * n + 1], 0, grid.size(2)};
+    auto out = at::empty({x.size(0), x.size(1), grid.size(1), grid.size(2)}, x.options());
+    sample_boxes(x, grid, align_corners, boxes, out);
+    ctx->save_for_backward({x, grid});
+    ctx->saved_data["rows"] = rows;
+    ctx->saved_data["align_corners"] = align_corners;
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& grid = saved[1];
+    const auto rows = ctx->saved_data["rows"].toIntVector();
+    const bool align_corners = ctx->saved_data["align_corners"].toBool();
+    const std::array<bool, 2> mask{ctx->needs_input_grad(0), ctx->needs_input_grad(1)};
+    auto dx = mask[0] ? at::zeros_like(x, at::MemoryFormat::Contiguous) : at::Tensor();
+    auto dgrid = mask[1] ? at::zeros_like(grid, at::MemoryFormat::Contiguous) : at::Tensor();
+    const auto& g = grads[0];
+    at::parallel_for(0, x.size(0), 1, [&](int64_t begin, int64_t end) {
+      c10::NoGradGuard no_grad;
+      for (int64_t n = begin; n < end; ++n) {
+        const Box b{rows[2 * n], rows[2 * n + 1], 0, grid.size(2)};
+        if (b.r0 == b.r1) continue;
+        auto parts = at::grid_sampler_2d_backward(
+            box_of(g.narrow(0, n, 1), b, 2), x.narrow(0, n, 1), box_of(grid.narrow(0, n, 1), b, 1),
+            kBilinear, kZerosPadding, align_corners, mask);
+        if (mask[0]) dx.narrow(0, n, 1).copy_(std::get<0>(parts));
+        if (mask[1]) box_of(dgrid.narrow(0, n, 1), b, 1).copy_(std::get<1>(parts));
+      }
+    });
+    return {dx, dgrid, at::Tensor(), at::Tensor()};
+  }
+};
+
 bool croppable(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding) {
-  if (padding != PaddingMode::kZeros || !x.is_cpu() || x.scalar_type() != at::kFloat ||
-      grid.scalar_type() != at::kFloat || x.dim() != 4 || grid.dim() != 4)
-    return false;
-  return !c10::GradMode::is_enabled() || !(x.requires_grad() || grid.requires_grad());
+  return padding == PaddingMode::kZeros && x.is_cpu() && x.scalar_type() == at::kFloat &&
+         grid.scalar_type() == at::kFloat && x.dim() == 4 && grid.dim() == 4 &&
+         x.size(0) == grid.size(0);
+}
+
+bool recording(const at::Tensor& x, const at::Tensor& grid) {
+  return c10::GradMode::is_enabled() && (x.requires_grad() || grid.requires_grad());
 }
 
 }  // namespace
@@ -101,30 +175,41 @@ bool croppable(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding)
 at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding,
                        bool align_corners) {
   const int64_t pad = padding == PaddingMode::kZeros ? kZerosPadding : 1;  // ATen: 1 border
-  if (!croppable(x, grid, padding)) {
-    return at::grid_sampler(x, grid, kBilinear, pad, align_corners);
-  }
   // Only a sprite placed on a larger canvas leaves most of the output as padding.
-  if (grid.size(1) * grid.size(2) <= x.size(2) * x.size(3)) {
+  if (!croppable(x, grid, padding) || grid.size(1) * grid.size(2) <= x.size(2) * x.size(3)) {
     return at::grid_sampler(x, grid, kBilinear, pad, align_corners);
   }
-  return sample_grid_cropped(x, grid, align_corners, kMaxCroppedShare);
+  if (!recording(x, grid)) return sample_grid_cropped(x, grid, align_corners, kMaxCroppedShare);
+  return sample_grid_rows(x, grid, align_corners, kMaxCroppedShare);
 }
 
 at::Tensor sample_grid_cropped(const at::Tensor& x, const at::Tensor& grid, bool align_corners,
                                double max_share) {
-  TORCH_CHECK(x.size(0) == grid.size(0), "sample_grid_cropped: ", x.size(0), " images and ",
-              grid.size(0), " grids");
+  c10::NoGradGuard no_grad;
   const auto boxes = support_boxes(grid, x.size(2), x.size(3), align_corners);
-  int64_t area = 0;
-  for (const auto& b : boxes) area += (b.r1 - b.r0) * (b.c1 - b.c0);
   const int64_t N = grid.size(0), H = grid.size(1), W = grid.size(2);
-  if (static_cast<double>(area) > max_share * static_cast<double>(N * H * W)) {
+  if (static_cast<double>(box_area(boxes)) > max_share * static_cast<double>(N * H * W)) {
     return at::grid_sampler(x, grid, kBilinear, kZerosPadding, align_corners);
   }
   auto out = at::empty({N, x.size(1), H, W}, x.options());
   sample_boxes(x, grid, align_corners, boxes, out);
   return out;
+}
+
+at::Tensor sample_grid_rows(const at::Tensor& x, const at::Tensor& grid, bool align_corners,
+                            double max_share) {
+  std::vector<Box> boxes;
+  {
+    c10::NoGradGuard no_grad;
+    boxes = aligned_rows(support_boxes(grid, x.size(2), x.size(3), align_corners), grid.size(2));
+  }
+  const int64_t N = grid.size(0), H = grid.size(1), W = grid.size(2);
+  if (static_cast<double>(box_area(boxes)) > max_share * static_cast<double>(N * H * W)) {
+    return at::grid_sampler(x, grid, kBilinear, kZerosPadding, align_corners);
+  }
+  std::vector<int64_t> rows;
+  for (const auto& b : boxes) rows.push_back(b.r0), rows.push_back(b.r1);
+  return RowCroppedSampler::apply(x, grid, rows, align_corners);
 }
 
 }  // namespace dti::core

@@ -91,8 +91,8 @@ class MorphologicalTransform final : public TransformModule {
 at::Tensor affine_grid(const at::Tensor& theta, int64_t height, int64_t width);
 
 /// Grid sampling shared by the spatial modules: bilinear, the given padding and alignment.
-/// Without a gradient to record, on the CPU in float32 with zero padding, an output larger than
-/// its input (a sprite on the canvas) is sampled by sample_grid_cropped.
+/// On the CPU in float32 with zero padding, an output larger than its input (a sprite on the
+/// canvas) is sampled by sample_grid_cropped, or sample_grid_rows where a gradient is recorded.
 at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding,
                        bool align_corners);
 
@@ -103,6 +103,12 @@ at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode 
 /// output, at::grid_sampler itself. No gradient.
 at::Tensor sample_grid_cropped(const at::Tensor& x, const at::Tensor& grid, bool align_corners,
                                double max_share);
+
+/// The same with a gradient, on whole rows (the box's first row moved up to a multiple of 16
+/// pixels of the plane): output, input gradient and grid gradient all equal LibTorch's bit for
+/// bit, its backward summing each input pixel's gradient in the same order.
+at::Tensor sample_grid_rows(const at::Tensor& x, const at::Tensor& grid, bool align_corners,
+                            double max_share);
 
 /// Checks the common argument shapes of a module: x [N,C,h,w], beta [N,P].
 void check_transform_args(const char* module, const at::Tensor& x, const at::Tensor& beta,
