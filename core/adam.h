@@ -26,6 +26,9 @@ struct AdamOptions {
   double beta1 = 0.9;    ///< First-moment decay.
   double beta2 = 0.999;  ///< Second-moment decay.
   double eps = 1e-8;     ///< Added to the denominator.
+  /// On the CPU in float32, one pass over memory per tensor (core/adam_kernel.h, equal bit for
+  /// bit) instead of LibTorch's nine operators; false runs those operators.
+  bool fused_cpu_kernel = true;
 };
 
 /// One optimised tensor.
@@ -92,6 +95,8 @@ class Adam {
 
  private:
   void update(AdamParameter& p, AdamState& s, const at::Tensor& grad);
+  // update() on the CPU in one pass (core/adam_kernel.h); false where it does not apply.
+  bool update_fused(AdamParameter& p, AdamState& s, const at::Tensor& grad);
   void update_aliased(AdamParameter& p, AdamState& s, const at::Tensor& grad);
   // Groups the slices of an aliased tensor into rounds (update_aliased) and puts their indices on
   // `device`, once per change of s.moment_of.
