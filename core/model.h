@@ -153,6 +153,8 @@ class DtiSprites {
   at::Tensor transform_items(const at::Tensor& stack, const Predicted& pred,
                              const at::Tensor& sprite_idx, const at::Tensor& layer_idx,
                              const at::Tensor& batch_idx, bool all) const;
+  // transform_items(all) with a layer network: [L,K,B,C',H,W] strided view.
+  at::Tensor transform_all_grouped(const at::Tensor& stack, const Predicted& pred) const;
   at::Tensor transform_backgrounds(const Predicted& pred) const;
   void split_and_noise(const at::Tensor& items, const at::Tensor& noise_rows, at::Tensor* layers,
                        at::Tensor* masks) const;

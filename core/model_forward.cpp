@@ -73,6 +73,7 @@ at::Tensor DtiSprites::sprite_stack(bool training) const {
 at::Tensor DtiSprites::transform_items(const at::Tensor& stack, const Predicted& pred,
                                        const at::Tensor& sprite_idx, const at::Tensor& layer_idx,
                                        const at::Tensor& batch_idx, bool all) const {
+  if (all && layer_network_) return transform_all_grouped(stack, pred);
   const int64_t L = options_.n_objects, K = num_sprites_, B = pred.batch;
   const int64_t N = all ? L * K * B : sprite_idx.size(0);
   at::Tensor items, item_row, layer_row;  // items [N,C',h,w]; rows into [L·K·B] and [L·B]
@@ -100,19 +101,44 @@ at::Tensor DtiSprites::transform_items(const at::Tensor& stack, const Predicted&
   for (size_t m = 0; m < layer_betas.size(); ++m) {
     const auto& beta = pred.layer_betas[m];
     if (!beta.defined()) continue;
-    layer_betas[m] = all ? beta.reshape({L * B, beta.size(2)})  // [L·B,P]
-                         : beta.reshape({L * B, beta.size(2)}).index_select(0, layer_row);
+    layer_betas[m] = beta.reshape({L * B, beta.size(2)}).index_select(0, layer_row);
   }
-  if (!all) return layer_network_->apply(out, layer_betas);  // [N,C',H,W]
-  // The K candidates of a layer share its parameters (golden README note 11): stack them along
-  // channels so each grid is computed once and sampled for K·C' channels.
-  const int64_t C1 = out.size(1), h = out.size(2), w = out.size(3);
-  auto grouped =
-      out.view({L, K, B, C1, h, w}).permute({0, 2, 1, 3, 4, 5}).reshape({L * B, K * C1, h, w});
+  return layer_network_->apply(out, layer_betas);  // [N,C',H,W]
+}
+
+at::Tensor DtiSprites::transform_all_grouped(const at::Tensor& stack, const Predicted& pred) const {
+  // The K candidates of a layer share its parameters (golden README note 11): they are stacked
+  // along channels so each grid is computed once and sampled for K·C' channels. The sprite
+  // transformation runs on items in (l, b, k) order, so that its output is that stack already
+  // (each item is transformed on its own: the order changes no value).
+  const int64_t L = options_.n_objects, K = num_sprites_, B = pred.batch;
+  const int64_t C1 = stack.size(1), h = stack.size(2), w = stack.size(3);
+  std::vector<at::Tensor> sprite_betas(pred.sprite_betas.size());
+  bool any = false;
+  for (size_t m = 0; m < sprite_betas.size(); ++m) {
+    const auto& beta = pred.sprite_betas[m];  // [L,K,B,P]
+    if (!beta.defined()) continue;
+    sprite_betas[m] = beta.permute({0, 2, 1, 3}).reshape({L * B * K, beta.size(3)});
+    any = true;
+  }
+  at::Tensor grouped;  // [L·B,K·C',h',w']
+  if (!any) {
+    // No sprite transformation at work: every layer and image sees the same stack (no copy).
+    grouped = stack.reshape({1, K * C1, h, w}).expand({L * B, K * C1, h, w});
+  } else {
+    auto items = stack.unsqueeze(0).expand({L * B, K, C1, h, w}).reshape({L * B * K, C1, h, w});
+    auto out = sprite_networks_.front()->apply(items, sprite_betas);  // [L·B·K,C',h',w']
+    grouped = out.reshape({L * B, K * out.size(1), out.size(2), out.size(3)});
+  }
+  std::vector<at::Tensor> layer_betas(pred.layer_betas.size());
+  for (size_t m = 0; m < layer_betas.size(); ++m) {
+    const auto& beta = pred.layer_betas[m];
+    if (beta.defined()) layer_betas[m] = beta.reshape({L * B, beta.size(2)});  // [L·B,P]
+  }
   auto res = layer_network_->apply_grouped(grouped, layer_betas, K);  // [L·B,K·C',H,W]
-  const int64_t H = res.size(2), W = res.size(3);
+  const int64_t C2 = res.size(1) / K, H = res.size(2), W = res.size(3);
   // A [L,K,B,C',H,W] view of the [L,B,K,C',H,W] result: no copy (greedy reads strided views).
-  return res.view({L, B, K, C1, H, W}).permute({0, 2, 1, 3, 4, 5});
+  return res.view({L, B, K, C2, H, W}).permute({0, 2, 1, 3, 4, 5});
 }
 
 at::Tensor DtiSprites::transform_backgrounds(const Predicted& pred) const {
