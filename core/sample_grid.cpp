@@ -9,6 +9,7 @@
 #include <numeric>
 #include <vector>
 
+#include "core/bilinear_kernel.h"
 #include "core/transform_modules.h"
 
 namespace dti::core {
@@ -126,7 +127,11 @@ struct RowCroppedSampler : public torch::autograd::Function<RowCroppedSampler> {
     for (size_t n = 0; n < boxes.size(); ++n)
       boxes[n] = Box{rows[2 * n], rows[2 * n + 1], 0, grid.size(2)};
     auto out = at::empty({x.size(0), x.size(1), grid.size(1), grid.size(2)}, x.options());
-    sample_boxes(x, grid, align_corners, boxes, out);
+    if (bilinear_matches_libtorch(align_corners)) {
+      bilinear_sample(x, grid, align_corners, out);  // one pass, the same values
+    } else {
+      sample_boxes(x, grid, align_corners, boxes, out);
+    }
     ctx->save_for_backward({x, grid});
     ctx->saved_data["rows"] = rows;
     ctx->saved_data["align_corners"] = align_corners;
@@ -175,6 +180,12 @@ bool recording(const at::Tensor& x, const at::Tensor& grid) {
 at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding,
                        bool align_corners) {
   const int64_t pad = padding == PaddingMode::kZeros ? kZerosPadding : 1;  // ATen: 1 border
+  if (croppable(x, grid, padding) && !recording(x, grid) &&
+      bilinear_matches_libtorch(align_corners)) {
+    auto out = at::empty({x.size(0), x.size(1), grid.size(1), grid.size(2)}, x.options());
+    bilinear_sample(x, grid, align_corners, out);
+    return out;
+  }
   // Only a sprite placed on a larger canvas leaves most of the output as padding.
   if (!croppable(x, grid, padding) || grid.size(1) * grid.size(2) <= x.size(2) * x.size(3)) {
     return at::grid_sampler(x, grid, kBilinear, pad, align_corners);

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/bilinear_kernel.h"
 #include "core/transform_modules.h"
 
 namespace dti::core {
@@ -115,6 +116,56 @@ TEST(SampleGridRows, EitherInputAlone) {
   sample_grid_rows(x1, grid, false, 1.0).backward(grad_out);
   sampler(x2, grid, false).backward(grad_out);
   expect_bitwise_equal(x1.grad(), x2.grad());
+}
+
+// The written-out sampler of the selection pass (core/bilinear_kernel.h) against LibTorch's, where
+// the start-up check found them equal (a LibTorch that rounds otherwise keeps at::grid_sampler).
+class BilinearSample : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!bilinear_matches_libtorch(false) || !bilinear_matches_libtorch(true))
+      GTEST_SKIP() << "this LibTorch's sampler rounds otherwise: sample_grid uses at::grid_sampler";
+  }
+  static void expect_like_libtorch(const at::Tensor& x, const at::Tensor& grid, bool aligned) {
+    auto want = sampler(x, grid, aligned);
+    auto got = at::empty_like(want, at::MemoryFormat::Contiguous);
+    bilinear_sample(x, grid, aligned, got);
+    ASSERT_EQ(got.isnan().sum().item<int64_t>(), want.isnan().sum().item<int64_t>());
+    expect_bitwise_equal(got.nan_to_num(7.0), want.nan_to_num(7.0));
+  }
+};
+
+TEST_F(BilinearSample, SpritesOnTheCanvasAndTransformedSpritesEqualLibTorch) {
+  c10::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(21);
+  auto x = at::rand({40, 20, 28, 28}, gen);
+  expect_like_libtorch(x, affine_grid(position_thetas(40, 22), 64, 64), false);
+  auto theta = position_thetas(40, 23) * 0.5 + at::randn({40, 2, 3}, gen) * 0.2;
+  expect_like_libtorch(x, affine_grid(theta, 28, 28), false);
+  expect_like_libtorch(x, affine_grid(theta, 28, 28), true);
+}
+
+// Strided inputs as the model hands them: one stack expanded over the batch, a channel slice.
+TEST_F(BilinearSample, ExpandedAndSlicedInputsEqualLibTorch) {
+  c10::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(24);
+  auto stack = at::rand({1, 15, 24, 24}, gen).expand({30, 15, 24, 24});
+  auto grid = affine_grid(position_thetas(30, 25), 35, 35);
+  expect_like_libtorch(stack, grid, false);
+  expect_like_libtorch(at::rand({30, 8, 24, 24}, gen).narrow(1, 2, 5), grid, false);
+}
+
+TEST_F(BilinearSample, NonFiniteAndFarCoordinatesEqualLibTorch) {
+  c10::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(26);
+  auto x = at::rand({4, 2, 6, 6}, gen);
+  auto grid = affine_grid(position_thetas(4, 27), 16, 16).clone();
+  grid[0][3][4][0] = std::numeric_limits<float>::quiet_NaN();
+  grid[1][15][15][1] = std::numeric_limits<float>::infinity();
+  grid[2][0][0][0] = -3e38f;
+  grid[2][0][1][1] = 1e20f;
+  grid[3].fill_(40.0f);
+  for (bool aligned : {false, true}) expect_like_libtorch(x, grid, aligned);
 }
 
 }  // namespace
