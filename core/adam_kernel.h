@@ -20,8 +20,12 @@ struct AdamScalars {
 /// One update of n contiguous float32 elements, in the order and with the roundings of the
 /// operators Adam::update runs (LibTorch 1.13's CPU kernels fuse three of them into FMAs:
 /// add(·, alpha), add_(·, alpha) and addcmul_), so equal bit for bit (tests/core/optim_test.cpp).
-/// Returns false, touching nothing, where the CPU has no FMA: LibTorch's kernels then round each
-/// product on its own and the caller runs them.
+/// Returns false, touching nothing, unless a check at first use found it equal to this
+/// LibTorch's operators (LibTorch 1.13 on a CPU with FMA; LibTorch 2.11 rounds a few
+/// parameters in a million otherwise): the caller then runs the operators.
+/// Whether fused_adam_update runs here (the check at first use passed).
+bool fused_adam_available();
+
 bool fused_adam_update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
                        int64_t n, const AdamScalars& s);
 
