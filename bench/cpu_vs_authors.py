@@ -13,7 +13,8 @@ LibTorch versions. Each of our variants gets its own column: training.precision 
 with "-fused" training.encoder_norm: fused (DTI_BENCH_NORM). Nothing else should run meanwhile:
 on two cores a build beside it halves both figures.
 Their side runs /usr/bin/python3 (Debian's torch, the same LibTorch 1.13 as our build) with what
-their code imports: apt-get install python3-torch python3-torchvision python3-scipy.
+their code imports: apt-get install python3-torch python3-torchvision python3-scipy
+python3-sklearn.
 """
 import argparse
 import json
@@ -118,11 +119,12 @@ def main():
                         "the authors' code (ci/gpu/prepare-ref.sh)")]:
         if not os.path.exists(path):
             sys.exit(f"cpu_vs_authors: {path} is missing: expected {what}")
-    missing = subprocess.run(["/usr/bin/python3", "-c", "import torch, torchvision, scipy"],
-                             capture_output=True, text=True)
+    missing = subprocess.run(
+        ["/usr/bin/python3", "-c", "import torch, torchvision, scipy, sklearn"],
+        capture_output=True, text=True)
     if missing.returncode != 0:
         sys.exit("cpu_vs_authors: the authors' code needs Debian's python3-torch, "
-                 "python3-torchvision and python3-scipy (apt-get install them): "
+                 "python3-torchvision, python3-scipy and python3-sklearn (apt-get install them): "
                  + missing.stderr.strip().splitlines()[-1])
     model, flags = cpu_model()
     rows = []
