@@ -1,4 +1,5 @@
-// Bilinear grid sampling of the spatial modules, and its cropped form for the selection pass.
+// Bilinear grid sampling of the spatial modules: LibTorch's, the written-out kernel
+// (core/bilinear_kernel.h) without gradient, and the cropped forms for sprites on the canvas.
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/custom_function.h>
