@@ -7,9 +7,9 @@
 namespace dti::core {
 
 /// Whether bilinear_sample() equals at::grid_sampler bit for bit in this process (LibTorch
-/// build and CPU): checked once per alignment on a fixed random problem, so that another
-/// LibTorch whose kernel rounds otherwise falls back to at::grid_sampler instead of changing a
-/// value.
+/// build and CPU): checked once per alignment on a fixed random problem (172,800 outputs), so
+/// that another LibTorch whose kernel rounds otherwise falls back to at::grid_sampler instead
+/// of changing a value.
 bool bilinear_matches_libtorch(bool align_corners);
 
 /// out [N,C,H,W] (contiguous) = bilinear sampling of x [N,C,h,w] (float32, CPU) at grid
