@@ -8,7 +8,6 @@
 #include <numeric>
 
 #include "base/error.h"
-#include "core/adam_kernel.h"
 #include "core/device_copy.h"
 
 namespace dti::core {
@@ -36,40 +35,22 @@ void Adam::update(AdamParameter& p, AdamState& s, const at::Tensor& grad_in) {
     s.exp_avg_sq = at::zeros_like(p.tensor);
   }
   s.step += 1;
-  if (options_.fused_cpu_kernel && update_fused(p, s, grad_in)) return;
-  at::Tensor grad = grad_in;
-  if (group.weight_decay != 0) grad = grad.add(p.tensor, group.weight_decay);
-  s.exp_avg.mul_(options_.beta1).add_(grad, 1 - options_.beta1);
-  s.exp_avg_sq.mul_(options_.beta2).addcmul_(grad, grad, 1 - options_.beta2);
-  const double step = static_cast<double>(s.step);
-  const double bias1 = 1 - std::pow(options_.beta1, step);
-  const double bias2_sqrt = std::sqrt(1 - std::pow(options_.beta2, step));
-  auto denom = (s.exp_avg_sq.sqrt() / bias2_sqrt).add_(options_.eps);
-  p.tensor.addcdiv_(s.exp_avg, denom, -group.lr / bias1);
+  const AdamStepSettings settings{group.lr,       group.weight_decay, options_.beta1,
+                                  options_.beta2, options_.eps,       s.step};
+  if (options_.fused_cpu_kernel && update_fused(p, s, grad_in, settings)) return;
+  adam_operators_update(p.tensor, grad_in, s.exp_avg, s.exp_avg_sq, settings);
 }
 
-bool Adam::update_fused(AdamParameter& p, AdamState& s, const at::Tensor& grad) {
+bool Adam::update_fused(AdamParameter& p, AdamState& s, const at::Tensor& grad,
+                        const AdamStepSettings& settings) {
   const auto& t = p.tensor;
   const std::array<const at::Tensor*, 4> all{&t, &grad, &s.exp_avg, &s.exp_avg_sq};
   for (const at::Tensor* x : all) {
     if (!x->is_cpu() || x->scalar_type() != at::kFloat || !x->is_contiguous()) return false;
   }
   if (grad.sizes() != t.sizes()) return false;
-  const AdamGroup& group = groups_[p.group];
-  const double step = static_cast<double>(s.step);
-  const double bias1 = 1 - std::pow(options_.beta1, step);
-  AdamScalars k;
-  k.decay = group.weight_decay != 0;
-  k.weight_decay = static_cast<float>(group.weight_decay);
-  k.beta1 = static_cast<float>(options_.beta1);
-  k.one_minus_beta1 = static_cast<float>(1 - options_.beta1);
-  k.beta2 = static_cast<float>(options_.beta2);
-  k.one_minus_beta2 = static_cast<float>(1 - options_.beta2);
-  k.bias2_sqrt = static_cast<float>(std::sqrt(1 - std::pow(options_.beta2, step)));
-  k.eps = static_cast<float>(options_.eps);
-  k.step = static_cast<float>(-group.lr / bias1);
   return fused_adam_update(t.data_ptr<float>(), grad.data_ptr<float>(), s.exp_avg.data_ptr<float>(),
-                           s.exp_avg_sq.data_ptr<float>(), t.numel(), k);
+                           s.exp_avg_sq.data_ptr<float>(), t.numel(), adam_scalars(settings));
 }
 
 void Adam::build_alias_rounds(AdamState& s, const at::Device& device) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/adam_kernel.h"
 #include "core/parameters.h"
 
 namespace dti::core {
@@ -96,7 +97,8 @@ class Adam {
  private:
   void update(AdamParameter& p, AdamState& s, const at::Tensor& grad);
   // update() on the CPU in one pass (core/adam_kernel.h); false where it does not apply.
-  bool update_fused(AdamParameter& p, AdamState& s, const at::Tensor& grad);
+  bool update_fused(AdamParameter& p, AdamState& s, const at::Tensor& grad,
+                    const AdamStepSettings& settings);
   void update_aliased(AdamParameter& p, AdamState& s, const at::Tensor& grad);
   // Groups the slices of an aliased tensor into rounds (update_aliased) and puts their indices on
   // `device`, once per change of s.moment_of.

@@ -27,18 +27,6 @@ __attribute__((target("avx2,fma"))) void update_range(float* p, const float* g, 
   }
 }
 
-// The operators' update (Adam::update's sequence) on tensors, for the check below.
-void operators_update(at::Tensor& p, const at::Tensor& g, at::Tensor& m, at::Tensor& v,
-                      const AdamScalars& s, double wd, double lr, double step) {
-  const double b1 = 0.9, b2 = 0.999;
-  auto grad = wd != 0 ? g.add(p, wd) : g;
-  m.mul_(b1).add_(grad, 1 - b1);
-  v.mul_(b2).addcmul_(grad, grad, 1 - b2);
-  const double bias1 = 1 - std::pow(b1, step), bias2_sqrt = std::sqrt(1 - std::pow(b2, step));
-  auto denom = (v.sqrt() / bias2_sqrt).add_(1e-8);
-  p.addcdiv_(m, denom, -lr / bias1);
-}
-
 // Whether the loop equals this LibTorch's operators: measured equal on LibTorch 1.13 (every size
 // from 1 to 4.2M elements, 1 and 2 threads), while LibTorch 2.11 rounds 18 of 4.2M parameters
 // otherwise, too rarely for a small check to see: other versions keep the operators. On 1.13 a
@@ -52,19 +40,11 @@ bool matches_operators() {
   for (const double wd : {0.0, 1e-6}) {
     auto p = at::randn({n}, gen) * 0.1, m = at::zeros({n}), v = at::zeros({n});
     auto p2 = p.clone(), m2 = m.clone(), v2 = v.clone();
-    for (int step = 1; step <= 2; ++step) {
+    for (int64_t step = 1; step <= 2; ++step) {
       auto g = at::randn({n}, gen) * 1e-3;
-      const double lr = 1e-4, b1 = 0.9, b2 = 0.999;
-      AdamScalars s{wd != 0,
-                    static_cast<float>(wd),
-                    static_cast<float>(b1),
-                    static_cast<float>(1 - b1),
-                    static_cast<float>(b2),
-                    static_cast<float>(1 - b2),
-                    static_cast<float>(std::sqrt(1 - std::pow(b2, step))),
-                    1e-8f,
-                    static_cast<float>(-lr / (1 - std::pow(b1, step)))};
-      operators_update(p, g, m, v, s, wd, lr, step);
+      const AdamStepSettings settings{1e-4, wd, 0.9, 0.999, 1e-8, step};
+      adam_operators_update(p, g, m, v, settings);
+      const AdamScalars s = adam_scalars(settings);
       at::parallel_for(0, n, 1 << 15, [&](int64_t begin, int64_t end) {
         update_range(p2.data_ptr<float>(), g.data_ptr<float>(), m2.data_ptr<float>(),
                      v2.data_ptr<float>(), begin, end, s);
@@ -79,6 +59,34 @@ bool matches_operators() {
 }
 
 }  // namespace
+
+AdamScalars adam_scalars(const AdamStepSettings& k) {
+  const double t = static_cast<double>(k.step);
+  AdamScalars s;
+  s.decay = k.weight_decay != 0;
+  s.weight_decay = static_cast<float>(k.weight_decay);
+  s.beta1 = static_cast<float>(k.beta1);
+  s.one_minus_beta1 = static_cast<float>(1 - k.beta1);
+  s.beta2 = static_cast<float>(k.beta2);
+  s.one_minus_beta2 = static_cast<float>(1 - k.beta2);
+  s.bias2_sqrt = static_cast<float>(std::sqrt(1 - std::pow(k.beta2, t)));
+  s.eps = static_cast<float>(k.eps);
+  s.step = static_cast<float>(-k.lr / (1 - std::pow(k.beta1, t)));
+  return s;
+}
+
+void adam_operators_update(at::Tensor& param, const at::Tensor& grad_in, at::Tensor& exp_avg,
+                           at::Tensor& exp_avg_sq, const AdamStepSettings& k) {
+  at::Tensor grad = grad_in;
+  if (k.weight_decay != 0) grad = grad.add(param, k.weight_decay);
+  exp_avg.mul_(k.beta1).add_(grad, 1 - k.beta1);
+  exp_avg_sq.mul_(k.beta2).addcmul_(grad, grad, 1 - k.beta2);
+  const double t = static_cast<double>(k.step);
+  const double bias1 = 1 - std::pow(k.beta1, t);
+  const double bias2_sqrt = std::sqrt(1 - std::pow(k.beta2, t));
+  auto denom = (exp_avg_sq.sqrt() / bias2_sqrt).add_(k.eps);
+  param.addcdiv_(exp_avg, denom, -k.lr / bias1);
+}
 
 bool fused_adam_available() {
   static const bool matches = matches_operators();
