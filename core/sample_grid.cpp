@@ -124,13 +124,13 @@ struct RowCroppedSampler : public torch::autograd::Function<RowCroppedSampler> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x,
                             const at::Tensor& grid, const std::vector<int64_t>& rows,
                             bool align_corners) {
-    std::vector<Box> boxes(rows.size() / 2);
-    for (size_t n = 0; n < boxes.size(); ++n)
-      boxes[n] = Box{rows[2 * n], rows[2 * n + 1], 0, grid.size(2)};
     auto out = at::empty({x.size(0), x.size(1), grid.size(1), grid.size(2)}, x.options());
     if (bilinear_matches_libtorch(align_corners)) {
       bilinear_sample(x, grid, align_corners, out);  // one pass, the same values
     } else {
+      std::vector<Box> boxes(rows.size() / 2);
+      for (size_t n = 0; n < boxes.size(); ++n)
+        boxes[n] = Box{rows[2 * n], rows[2 * n + 1], 0, grid.size(2)};
       sample_boxes(x, grid, align_corners, boxes, out);
     }
     ctx->save_for_backward({x, grid});

@@ -4,21 +4,17 @@
 #include <c10/core/GradMode.h>
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <limits>
 
 #include "core/bilinear_kernel.h"
 #include "core/transform_modules.h"
+#include "tests/support/bitwise.h"
 
 namespace dti::core {
 namespace {
 
-void expect_bitwise_equal(const at::Tensor& got, const at::Tensor& want) {
-  ASSERT_EQ(got.sizes(), want.sizes());
-  auto g = got.contiguous(), w = want.contiguous();
-  EXPECT_EQ(0, std::memcmp(g.data_ptr<float>(), w.data_ptr<float>(), g.numel() * sizeof(float)))
-      << "max difference " << (g - w).abs().max().item<float>();
-}
+using test::expect_bitwise_equal;
+using test::expect_bitwise_equal_or_both_nan;
 
 // θ of the layer transformation (scale e^s + 1, a translation) for N images; the translations
 // reach past the canvas so that some sprites are cut and some are off it altogether.
@@ -29,6 +25,18 @@ at::Tensor position_thetas(int64_t N, uint64_t seed) {
   auto row0 = at::stack({scale, zero, t.select(1, 0)}, 1);
   auto row1 = at::stack({zero, scale, t.select(1, 1)}, 1);
   return at::stack({row0, row1}, 1);  // [N,2,3]
+}
+
+// A 4-image 16×16 layer grid with a NaN, an infinite, a huge negative and a huge positive
+// coordinate in images 0-2, and image 3 wholly off the input.
+at::Tensor non_finite_grid(uint64_t seed) {
+  auto grid = affine_grid(position_thetas(4, seed), 16, 16).clone();
+  grid[0][3][4][0] = std::numeric_limits<float>::quiet_NaN();
+  grid[1][15][15][1] = std::numeric_limits<float>::infinity();
+  grid[2][0][0][0] = -3e38f;
+  grid[2][0][1][1] = 1e20f;
+  grid[3].fill_(40.0f);
+  return grid;
 }
 
 at::Tensor sampler(const at::Tensor& x, const at::Tensor& grid, bool align_corners) {
@@ -63,15 +71,9 @@ TEST(SampleGridCropped, NonFiniteCoordinatesAreLibTorchs) {
   c10::NoGradGuard no_grad;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
   auto x = at::rand({4, 2, 6, 6}, gen);
-  auto grid = affine_grid(position_thetas(4, 6), 16, 16).clone();
-  grid[0][3][4][0] = std::numeric_limits<float>::quiet_NaN();
-  grid[1][15][15][1] = std::numeric_limits<float>::infinity();
-  grid[2][0][0][0] = -3e38f;
-  grid[3].fill_(40.0f);  // wholly off the input
-  auto want = sampler(x, grid, false);
+  auto grid = non_finite_grid(6);
   auto got = sample_grid_cropped(x, grid, false, 1.0);
-  ASSERT_EQ(got.isnan().sum().item<int64_t>(), want.isnan().sum().item<int64_t>());
-  expect_bitwise_equal(got.nan_to_num(7.0), want.nan_to_num(7.0));
+  expect_bitwise_equal_or_both_nan(got, sampler(x, grid, false));
   EXPECT_EQ(got[3].abs().sum().item<float>(), 0.0f);
 }
 
@@ -130,8 +132,7 @@ class BilinearSample : public ::testing::Test {
     auto want = sampler(x, grid, aligned);
     auto got = at::empty_like(want, at::MemoryFormat::Contiguous);
     bilinear_sample(x, grid, aligned, got);
-    ASSERT_EQ(got.isnan().sum().item<int64_t>(), want.isnan().sum().item<int64_t>());
-    expect_bitwise_equal(got.nan_to_num(7.0), want.nan_to_num(7.0));
+    expect_bitwise_equal_or_both_nan(got, want);
   }
 };
 
@@ -159,12 +160,7 @@ TEST_F(BilinearSample, NonFiniteAndFarCoordinatesEqualLibTorch) {
   c10::NoGradGuard no_grad;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(26);
   auto x = at::rand({4, 2, 6, 6}, gen);
-  auto grid = affine_grid(position_thetas(4, 27), 16, 16).clone();
-  grid[0][3][4][0] = std::numeric_limits<float>::quiet_NaN();
-  grid[1][15][15][1] = std::numeric_limits<float>::infinity();
-  grid[2][0][0][0] = -3e38f;
-  grid[2][0][1][1] = 1e20f;
-  grid[3].fill_(40.0f);
+  auto grid = non_finite_grid(27);
   for (bool aligned : {false, true}) expect_like_libtorch(x, grid, aligned);
 }
 

@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "core/softclip.h"
+#include "tests/support/bitwise.h"
 
 namespace dti::core {
 namespace {
@@ -27,12 +27,7 @@ at::Tensor values(at::IntArrayRef shape, uint64_t seed) {
   return t;
 }
 
-void expect_bitwise_equal(const at::Tensor& got, const at::Tensor& want) {
-  ASSERT_EQ(got.sizes(), want.sizes());
-  auto g = got.contiguous(), w = want.contiguous();
-  EXPECT_EQ(0, std::memcmp(g.data_ptr<float>(), w.data_ptr<float>(), g.numel() * sizeof(float)))
-      << "max difference " << (g - w).abs().max().item<float>();
-}
+using test::expect_bitwise_equal;
 
 // The noisy masks of the selection pass: mask and canvas are channel slices of a permuted
 // [L,K,B,C',H,W] view, the noise one map per sprite [1,K,1,1,H,W].
