@@ -1,5 +1,5 @@
 // dti_step_hash: a few whole training steps (forward, backward, Adam) of each benchmarked setting
-// from a fixed seed, then one FNV-1a hash over the losses' and every parameter's bits. Two builds
+// from a fixed seed, then one SHA-256 over the losses' and every parameter's bits. Two builds
 // that print the same hashes compute the same training, bit for bit: how a speed change shows it
 // changed no arithmetic (reports/results/cpu-performance.md).
 //   dti_step_hash [STEPS=3] [THREADS=2]
@@ -8,21 +8,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
+#include "base/sha256.h"
 #include "step_fixture.h"
-
-namespace {
-
-struct Fnv {
-  unsigned long long h = 1469598103934665603ULL;
-  void add(const void* data, size_t n) {
-    const auto* b = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ULL;
-  }
-};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 3;
@@ -36,17 +24,17 @@ int main(int argc, char** argv) {
     at::manual_seed(1);
     const auto& s = dti::bench::setting(i);
     dti::bench::StepFixture f(s, /*active=*/true, s.batch, at::Device("cpu"));
-    Fnv hash;
+    dti::Sha256 hash;
     for (int k = 0; k < steps; ++k) {
       const float loss = f.step().item<float>();
-      hash.add(&loss, sizeof loss);
+      hash.update(&loss, sizeof loss);
     }
     for (const auto& p : f.model.parameters()) {
       auto t = p.tensor.contiguous();
-      hash.add(t.data_ptr(), t.nbytes());
+      hash.update(t.data_ptr(), t.nbytes());
     }
-    std::printf("%-15s %016llx  (%d steps, %d threads, batch %ld)\n", s.name.c_str(), hash.h, steps,
-                threads, static_cast<long>(s.batch));
+    std::printf("%-15s %s  (%d steps, %d threads, batch %ld)\n", s.name.c_str(),
+                hash.hex_digest().c_str(), steps, threads, static_cast<long>(s.batch));
   }
   return 0;
 }
