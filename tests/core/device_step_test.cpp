@@ -134,8 +134,9 @@ TEST(Precision, Bf16WarnsOnACpuWithoutBfloat16Arithmetic) {
   EXPECT_EQ(core::precision_warning(core::Precision::kFp32, cpu), "");
   EXPECT_EQ(core::precision_warning(core::Precision::kBf16, cpu).empty(), core::cpu_has_bf16());
   if (!core::cpu_has_bf16()) {
-    EXPECT_NE(core::precision_warning(core::Precision::kBf16, cpu).find("AVX512-BF16"),
-              std::string::npos);
+    const auto warning = core::precision_warning(core::Precision::kBf16, cpu);
+    EXPECT_NE(warning.find("AVX512-BF16"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("train in fp32"), std::string::npos) << warning;
   }
 }
 
