@@ -67,15 +67,24 @@ def theirs(ref, config, threads):
 
 
 def cpu_model():
-    model, flags = "?", set()
+    """lscpu's model name, /proc/cpuinfo's family and model numbers (a VM's "AMD EPYC" may be a
+    Zen 3 with AVX2 only or a Zen 4 with AVX-512: the ratios differ between them) and the ISA
+    flags that decide which oneDNN kernels run."""
+    model, family, number, flags = "?", "?", "?", set()
     with open("/proc/cpuinfo") as f:
         for line in f:
-            if line.startswith("model name") and model == "?":
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if key == "model name" and model == "?":
+                model = value
+            elif key == "cpu family" and family == "?":
+                family = value
+            elif key == "model" and number == "?":
+                number = value
+            elif key == "flags":
+                flags = set(value.split())
     wanted = ["avx2", "avx512f", "avx512_bf16", "amx_bf16"]
-    return model, [f for f in wanted if f in flags]
+    return f"{model}, family {family} model {number}", [f for f in wanted if f in flags]
 
 
 def measure(args, config, setting):
@@ -147,6 +156,14 @@ def main():
         rss = r["ours"][args.precisions[0]]["peak_rss_mib"]
         print(f"| {r['config']} | {cells} | {r['authors_img_per_s']:.1f} | "
               f"{rss:.0f} / {r['authors_peak_rss_mib']:.0f} |")
+    # A shared VM's runs can differ by 15% or more: show how far, so no one reads a ratio closer
+    # than its runs allow.
+    print("\nRange over the runs (img/s):")
+    for r in rows:
+        spans = [f"ours {p} {min(v['runs']):.1f}-{max(v['runs']):.1f}"
+                 for p, v in r["ours"].items()]
+        print(f"  {r['config']}: " + ", ".join(spans) +
+              f", authors {min(r['authors_runs']):.1f}-{max(r['authors_runs']):.1f}")
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:
