@@ -66,12 +66,12 @@ def theirs(ref, config, threads):
             "torch": data["torch"]}
 
 
-def cpu_model():
+def cpu_model(cpuinfo="/proc/cpuinfo"):
     """lscpu's model name, /proc/cpuinfo's family and model numbers (a VM's "AMD EPYC" may be a
     Zen 3 with AVX2 only or a Zen 4 with AVX-512: the ratios differ between them) and the ISA
     flags that decide which oneDNN kernels run."""
     model, family, number, flags = "?", "?", "?", set()
-    with open("/proc/cpuinfo") as f:
+    with open(cpuinfo) as f:
         for line in f:
             key, _, value = line.partition(":")
             key, value = key.strip(), value.strip()
@@ -85,6 +85,18 @@ def cpu_model():
                 flags = set(value.split())
     wanted = ["avx2", "avx512f", "avx512_bf16", "amx_bf16"]
     return f"{model}, family {family} model {number}", [f for f in wanted if f in flags]
+
+
+def range_lines(rows):
+    """Each side's slowest and fastest run per config: a shared VM's runs can differ by 15% or
+    more, so no one should read a ratio closer than its runs allow."""
+    lines = []
+    for r in rows:
+        spans = [f"ours {p} {min(v['runs']):.1f}-{max(v['runs']):.1f}"
+                 for p, v in r["ours"].items()]
+        lines.append(f"{r['config']}: " + ", ".join(spans) +
+                     f", authors {min(r['authors_runs']):.1f}-{max(r['authors_runs']):.1f}")
+    return lines
 
 
 def measure(args, config, setting):
@@ -156,14 +168,9 @@ def main():
         rss = r["ours"][args.precisions[0]]["peak_rss_mib"]
         print(f"| {r['config']} | {cells} | {r['authors_img_per_s']:.1f} | "
               f"{rss:.0f} / {r['authors_peak_rss_mib']:.0f} |")
-    # A shared VM's runs can differ by 15% or more: show how far, so no one reads a ratio closer
-    # than its runs allow.
     print("\nRange over the runs (img/s):")
-    for r in rows:
-        spans = [f"ours {p} {min(v['runs']):.1f}-{max(v['runs']):.1f}"
-                 for p, v in r["ours"].items()]
-        print(f"  {r['config']}: " + ", ".join(spans) +
-              f", authors {min(r['authors_runs']):.1f}-{max(r['authors_runs']):.1f}")
+    for line in range_lines(rows):
+        print("  " + line)
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:
