@@ -67,7 +67,7 @@ def theirs(ref, config, threads):
 
 
 def cpu_model(cpuinfo="/proc/cpuinfo"):
-    """lscpu's model name, /proc/cpuinfo's family and model numbers (a VM's "AMD EPYC" may be a
+    """/proc/cpuinfo's model name (lscpu's), its family and model numbers (a VM's "AMD EPYC" may be a
     Zen 3 with AVX2 only or a Zen 4 with AVX-512: the ratios differ between them) and the ISA
     flags that decide which oneDNN kernels run."""
     model, family, number, flags = "?", "?", "?", set()
