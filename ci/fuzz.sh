@@ -83,31 +83,55 @@ declare -A options=(
 
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || mapfile -t names < <(printf '%s\n' "${!sources[@]}" | sort)
-status=0
 for name in "${names[@]}"; do
   [[ -n ${sources[$name]+x} ]] || { echo "ci/fuzz.sh: no harness '$name'"; exit 2; }
-  binary="$out/${name}_fuzzer"
-  compiled=${sources[$name]%%|*}
-  linked=${sources[$name]#*|}
-  if [[ $linked == *build/* && ! -f build/experiments/cli/libdti_experiments_cli.a ]]; then
+  if [[ ${sources[$name]#*|} == *build/* && ! -f build/experiments/cli/libdti_experiments_cli.a ]]; then
     echo "ci/fuzz.sh: $name links our libraries from build/; run ci/build.sh first"
     exit 2
   fi
+done
+
+build_harness() {
+  local name=$1
   echo "== $name: build"
   # shellcheck disable=SC2086
-  clang++ "${flags[@]}" "tests/fuzz/${name}_fuzzer.cpp" $compiled $linked -o "$binary"
-  [[ ${FUZZ_BUILD_ONLY:-0} == 1 ]] && continue
-  corpus="$out/${name}-corpus"
-  crashes="$out/${name}-crashes"
+  clang++ "${flags[@]}" "tests/fuzz/${name}_fuzzer.cpp" ${sources[$name]%%|*} ${sources[$name]#*|} \
+    -o "$out/${name}_fuzzer"
+}
+
+fuzz_harness() {
+  local name=$1 corpus="$out/$1-corpus" crashes="$out/$1-crashes"
   mkdir -p "$corpus" "$crashes"
   echo "== $name: ${seconds}s"
   # The seeds run first, so every regression input found so far is replayed on each run.
   # shellcheck disable=SC2086
-  if ! "$binary" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-      ${options[$name]:-} -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" \
+  if ! "$out/${name}_fuzzer" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+      -timeout=10 ${options[$name]:-} -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" \
       "tests/fuzz/${name}_corpus"; then
     echo "ci/fuzz.sh: $name found a failure; its input is in $crashes/"
-    status=1
+    return 1
   fi
-done
-exit $status
+}
+
+# on_each <function> <name>...: the function for each name, one per core at a time (each harness
+# builds and fuzzes on one core; one after another they took twice as long on CI's two cores).
+# Each one's output is printed whole, in name order, once all have ended; fails if one failed.
+on_each() {
+  local fn=$1 name status=0
+  shift
+  for name in "$@"; do
+    while [[ $(jobs -rp | wc -l) -ge ${DTI_BUILD_JOBS:-$(nproc)} ]]; do wait -n; done
+    (if "$fn" "$name" >"$out/$name.$fn.log" 2>&1; then echo 0; else echo 1; fi \
+      >"$out/$name.$fn.status") &
+  done
+  wait
+  for name in "$@"; do
+    cat "$out/$name.$fn.log"
+    [[ $(cat "$out/$name.$fn.status") == 0 ]] || status=1
+  done
+  return $status
+}
+
+on_each build_harness "${names[@]}"
+[[ ${FUZZ_BUILD_ONLY:-0} == 1 ]] && exit 0
+on_each fuzz_harness "${names[@]}"
