@@ -24,7 +24,11 @@ case "$torch" in
 esac
 export BUILD_DIR
 ci/check-format.sh
-ci/build.sh --torch "$torch" "${args[@]}"
+# --fast builds only the fast tests' executables (DTI_TEST_LABELS, tests/CMakeLists.txt); without
+# it, every one (the setting is cleared, so a folder once built --fast gets them all again).
+labels=""
+[ "$fast" = 1 ] && labels='unit|golden'
+ci/build.sh --torch "$torch" "-DDTI_TEST_LABELS=$labels" "${args[@]}"
 # Every test, the real-Slurm ones included (label slurm: a one-node cluster started by the test,
 # skipped without slurm-wlm/munge or root; 2 to 8 minutes by load, reports/results/slurm-tests.md).
 select=()

@@ -166,10 +166,12 @@ use_deps() {
   [ -d "$TORCH_LIB" ] && RUN_LIBS="$RUN_LIBS${RUN_LIBS:+:}$TORCH_LIB"
 }
 
-# ---- configure and build every target (ninja does nothing when the folder is up to date)
+# ---- configure and build every target, every test's executable included (a folder that CI's
+# ci/test.sh --fast built has the fast ones only; ninja does nothing when it is up to date)
 build() {
   {
-    bounded cmake -S "$ROOT" -B "$ROOT/$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cmake_deps[@]}" &&
+    bounded cmake -S "$ROOT" -B "$ROOT/$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DDTI_TEST_LABELS= "${cmake_deps[@]}" &&
       bounded cmake --build "$ROOT/$BUILD_DIR" -j "$JOBS"
   } >"$LOGS/build.log" 2>&1
   local rc=$?
