@@ -35,5 +35,7 @@ fi
 echo "build.sh: LibTorch '$torch' into $BUILD_DIR"
 start=$(date +%s)
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${args[@]}"
-cmake --build "$BUILD_DIR" -j "${DTI_BUILD_JOBS:-$(nproc)}"
+# DTI_BUILD_TARGETS (space-separated) builds only those targets, e.g. one test executable.
+# shellcheck disable=SC2086
+cmake --build "$BUILD_DIR" -j "${DTI_BUILD_JOBS:-$(nproc)}" ${DTI_BUILD_TARGETS:+--target $DTI_BUILD_TARGETS}
 echo "build.sh: $BUILD_DIR built in $(($(date +%s) - start)) s"

@@ -27,13 +27,6 @@ __attribute__((target("avx2,fma"))) void update_range(float* p, const float* g, 
   }
 }
 
-// The loop over n elements split among the threads: what fused_adam_update runs and what its
-// check at first use compares, so the two cannot drift apart (the split, say).
-void update_all(float* p, const float* g, float* m, float* v, int64_t n, const AdamScalars& s) {
-  at::parallel_for(0, n, 1 << 15,
-                   [&](int64_t begin, int64_t end) { update_range(p, g, m, v, begin, end, s); });
-}
-
 // Whether the loop equals this LibTorch's operators: measured equal on LibTorch 1.13 (every size
 // from 1 to 4.2M elements, 1 and 2 threads), while LibTorch 2.11 rounds 18 of 4.2M parameters
 // otherwise, too rarely for a small check to see: other versions keep the operators. On 1.13 a
@@ -51,8 +44,8 @@ bool matches_operators() {
       auto g = at::randn({n}, gen) * 1e-3;
       const AdamStepSettings settings{1e-4, wd, 0.9, 0.999, 1e-8, step};
       adam_operators_update(p, g, m, v, settings);
-      update_all(p2.data_ptr<float>(), g.data_ptr<float>(), m2.data_ptr<float>(),
-                 v2.data_ptr<float>(), n, adam_scalars(settings));
+      adam_update_loop(p2.data_ptr<float>(), g.data_ptr<float>(), m2.data_ptr<float>(),
+                       v2.data_ptr<float>(), n, adam_scalars(settings));
     }
     if (!at::equal(p, p2) || !at::equal(m, m2) || !at::equal(v, v2)) return false;
   }
@@ -63,6 +56,14 @@ bool matches_operators() {
 }
 
 }  // namespace
+
+// What fused_adam_update runs and what its check at first use compares, so the two cannot drift
+// apart (the split among threads, say).
+void adam_update_loop(float* p, const float* g, float* m, float* v, int64_t n,
+                      const AdamScalars& s) {
+  at::parallel_for(0, n, 1 << 15,
+                   [&](int64_t begin, int64_t end) { update_range(p, g, m, v, begin, end, s); });
+}
 
 AdamScalars adam_scalars(const AdamStepSettings& k) {
   const double t = static_cast<double>(k.step);
@@ -100,7 +101,7 @@ bool fused_adam_available() {
 bool fused_adam_update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
                        int64_t n, const AdamScalars& s) {
   if (!fused_adam_available()) return false;
-  update_all(param, grad, exp_avg, exp_avg_sq, n, s);
+  adam_update_loop(param, grad, exp_avg, exp_avg_sq, n, s);
   return true;
 }
 

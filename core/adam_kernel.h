@@ -34,6 +34,13 @@ AdamScalars adam_scalars(const AdamStepSettings& settings);
 void adam_operators_update(at::Tensor& param, const at::Tensor& grad, at::Tensor& exp_avg,
                            at::Tensor& exp_avg_sq, const AdamStepSettings& settings);
 
+/// The one-pass update of n contiguous float32 elements, split among the threads, without the
+/// check at first use: what fused_adam_update runs where that check passed. Needs AVX2 and FMA.
+/// Tests call it on every LibTorch (within a rounding of the operators where they round
+/// otherwise), so the sanitized builds run it whichever LibTorch they use.
+void adam_update_loop(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
+                      const AdamScalars& s);
+
 /// Whether fused_adam_update runs here (the check at first use passed).
 bool fused_adam_available();
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The GPU plan rehearsed on a CPU (CI's last step): both parts of ci/gpu/run.sh, as the device tool
-# would run them, against build-cuda/ (PyPI's CUDA LibTorch, built by `ci/test.sh --torch cuda`)
-# with tiny sizes (DTI_GPU_QUICK=1), then ci/gpu/check_out.py on what each part left. Fails when
+# would run them, against BUILD_DIR (default build-cuda/: PyPI's CUDA LibTorch, built by
+# `ci/test.sh --torch cuda`; CI passes build-cuda-asan/, the same LibTorch under ASan+UBSan, from
+# `ci/sanitize.sh --torch cuda --all`, and runs this through ci/with-sanitizers.sh) with tiny
+# sizes (DTI_GPU_QUICK=1), then ci/gpu/check_out.py on what each part left. Fails when
 # a part leaves more than 8 files, a file more than two folders down or over 16 MiB, when a step
 # has no estimate in ci/gpu/plan.tsv, or when a step fails; the authors' step may only say that
 # their code is absent (.ref/ comes from ci/gpu/prepare-ref.sh, not from CI).
 #   ci/gpu/rehearse.sh [OUTDIR]     # default out/gpu-rehearsal
+#   BUILD_DIR=build-cuda-asan ci/with-sanitizers.sh ci/gpu/rehearse.sh   # as CI runs it
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-out/gpu-rehearsal}

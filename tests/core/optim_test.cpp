@@ -95,6 +95,38 @@ TEST(Adam, FusedCpuUpdateEqualsTheOperatorsBitForBit) {
   }
 }
 
+// The one-pass loop itself (core::adam_update_loop), called on every LibTorch: where the check at
+// first use keeps it off (LibTorch 2.x rounds a few parameters in a million otherwise) it must
+// still be within a rounding of the operators, and the sanitized builds, whichever LibTorch they
+// use, run it here over sizes around the vector width and the threads' split.
+TEST(Adam, UpdateLoopIsWithinARoundingOfTheOperatorsOnEveryLibTorch) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+    GTEST_SKIP() << "the loop is built for AVX2 with FMA; this CPU has not both";
+  }
+  for (const int64_t n : {int64_t{1}, int64_t{7}, int64_t{33}, int64_t{32768}, int64_t{70001}}) {
+    SCOPED_TRACE("n = " + std::to_string(n));
+    at::manual_seed(static_cast<uint64_t>(n));
+    auto p = at::randn({n}) * 0.1, m = at::zeros({n}), v = at::zeros({n});
+    auto p0 = p.clone(), p2 = p.clone(), m2 = m.clone(), v2 = v.clone();
+    for (int64_t step = 1; step <= 3; ++step) {
+      const core::AdamStepSettings settings{1e-3, step == 2 ? 1e-6 : 0.0, 0.9, 0.999, 1e-8, step};
+      auto g = at::randn({n}) * 1e-3;
+      core::adam_operators_update(p, g, m, v, settings);
+      core::adam_update_loop(p2.data_ptr<float>(), g.data_ptr<float>(), m2.data_ptr<float>(),
+                             v2.data_ptr<float>(), n, core::adam_scalars(settings));
+    }
+    EXPECT_FALSE(at::equal(p2, p0)) << "the loop moved nothing";
+    // A rounding apart, at each tensor's scale (LibTorch 2.11 moves a parameter by one unit in
+    // the last place, 1.5e-8 at 0.2); a wrong formula moves them by 1e-4 of that scale or more.
+    const auto within = [](const at::Tensor& a, const at::Tensor& b) {
+      return (a - b).abs().max().item<double>() <= 1e-6 * b.abs().max().item<double>();
+    };
+    EXPECT_TRUE(within(p2, p)) << (p2 - p).abs().max().item<float>();
+    EXPECT_TRUE(within(m2, m)) << (m2 - m).abs().max().item<float>();
+    EXPECT_TRUE(within(v2, v)) << (v2 - v).abs().max().item<float>();
+  }
+}
+
 TEST(Adam, SkipsTensorsNeverUsedAndKeepsUpdatingUsedOnes) {
   auto used = at::ones({2}).requires_grad_(true);
   auto unused = at::ones({2}).requires_grad_(true);
