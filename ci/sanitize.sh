@@ -2,10 +2,15 @@
 # Builds the suite with AddressSanitizer and UndefinedBehaviorSanitizer (gcc) and runs the fast
 # tests (labels unit and golden, as `ci/test.sh --fast`) under them:
 #   ci/sanitize.sh [CTEST ARGS...]                 # Debian's LibTorch 1.13, build-asan/
-#   ci/sanitize.sh --torch cuda --all [CTEST ARGS] # PyPI's CUDA LibTorch 2.11, build-cuda-asan/,
-#                                                  # every executable built (what CI runs)
+#   ci/sanitize.sh --torch cuda --all --whole      # what CI runs: PyPI's CUDA LibTorch 2.11 in
+#                                                  # build-cuda-asan/, every executable built, each
+#                                                  # fast test executable run whole
 # --torch takes what ci/build.sh takes (debian, cuda or a prefix). Of the test executables only the
 # fast tests' are built, unless --all (then every target, so the folder can serve ci/gpu/rehearse.sh).
+# --whole runs each fast test executable as one CTest entry, all its tests in one process
+# (DTI_TEST_WHOLE, tests/CMakeLists.txt): a sanitized test process takes about 3 s of CPU to
+# start, so one per test costs more than the tests; without it (the default) one entry per test,
+# so that `-R <test>` picks one.
 # SANITIZE_BUILD_ONLY=1 stops after the build; SANITIZE_TARGETS (space-separated) builds only those.
 # Warnings are not errors here: the sanitizers' code changes what gcc warns about, and ci/test.sh
 # already holds our sources to -DDTI_WERROR=ON.
@@ -21,11 +26,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 torch=debian
 labels='unit|golden'
+whole=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --torch) torch=${2:?--torch needs debian, cuda or a prefix}; shift 2 ;;
     --torch=*) torch=${1#--torch=}; shift ;;
     --all) labels=""; shift ;;
+    --whole) whole='unit|golden'; shift ;;
     *) break ;;
   esac
 done
@@ -39,7 +46,7 @@ sanitize+=" -fno-omit-frame-pointer"
 start=$(date +%s)
 export DTI_BUILD_TARGETS=${SANITIZE_TARGETS:-}
 ci/build.sh --torch "$torch" "-DCMAKE_CXX_FLAGS=$sanitize" "-DCMAKE_C_FLAGS=$sanitize" \
-  "-DDTI_TEST_LABELS=$labels" "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" \
+  "-DDTI_TEST_LABELS=$labels" "-DDTI_TEST_WHOLE=$whole" "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" \
   "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" \
   "-DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined"
 echo "sanitize.sh: $BUILD_DIR built in $(($(date +%s) - start)) s"

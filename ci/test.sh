@@ -28,7 +28,8 @@ ci/check-format.sh
 # it, every one (the setting is cleared, so a folder once built --fast gets them all again).
 labels=""
 [ "$fast" = 1 ] && labels='unit|golden'
-ci/build.sh --torch "$torch" "-DDTI_TEST_LABELS=$labels" "${args[@]}"
+# Each test its own CTest entry (DTI_TEST_WHOLE cleared; ci/sanitize.sh --whole sets it).
+ci/build.sh --torch "$torch" "-DDTI_TEST_LABELS=$labels" -DDTI_TEST_WHOLE= "${args[@]}"
 # Every test, the real-Slurm ones included (label slurm: a one-node cluster started by the test,
 # skipped without slurm-wlm/munge or root; 2 to 8 minutes by load, reports/results/slurm-tests.md).
 select=()

@@ -167,11 +167,13 @@ use_deps() {
 }
 
 # ---- configure and build every target, every test's executable included (a folder that CI's
-# ci/test.sh --fast built has the fast ones only; ninja does nothing when it is up to date)
+# ci/test.sh --fast built has the fast ones only; ninja does nothing when it is up to date), each
+# test its own CTest entry (ci/sanitize.sh --whole registers whole executables; `ctest -R _CUDA$`
+# below needs the tests' own names)
 build() {
   {
     bounded cmake -S "$ROOT" -B "$ROOT/$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DDTI_TEST_LABELS= "${cmake_deps[@]}" &&
+      -DDTI_TEST_LABELS= -DDTI_TEST_WHOLE= "${cmake_deps[@]}" &&
       bounded cmake --build "$ROOT/$BUILD_DIR" -j "$JOBS"
   } >"$LOGS/build.log" 2>&1
   local rc=$?
