@@ -43,13 +43,11 @@ case "$torch" in
 esac
 sanitize="-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=undefined"
 sanitize+=" -fno-omit-frame-pointer"
-start=$(date +%s)
 export DTI_BUILD_TARGETS=${SANITIZE_TARGETS:-}
 ci/build.sh --torch "$torch" "-DCMAKE_CXX_FLAGS=$sanitize" "-DCMAKE_C_FLAGS=$sanitize" \
   "-DDTI_TEST_LABELS=$labels" "-DDTI_TEST_WHOLE=$whole" "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" \
   "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" \
   "-DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined"
-echo "sanitize.sh: $BUILD_DIR built in $(($(date +%s) - start)) s"
 [[ ${SANITIZE_BUILD_ONLY:-0} == 1 ]] && exit 0
 start=$(date +%s)
 ci/with-sanitizers.sh ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error \
