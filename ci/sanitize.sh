@@ -7,10 +7,10 @@
 #                                                  # fast test executable run whole
 # --torch takes what ci/build.sh takes (debian, cuda or a prefix). Of the test executables only the
 # fast tests' are built, unless --all (then every target, so the folder can serve ci/gpu/rehearse.sh).
-# --whole runs each fast test executable as one CTest entry, all its tests in one process
-# (DTI_TEST_WHOLE, tests/CMakeLists.txt): a sanitized test process takes about 3 s of CPU to
-# start, so one per test costs more than the tests; without it (the default) one entry per test,
-# so that `-R <test>` picks one.
+# --whole runs each fast test executable as one CTest entry, which forks a child per test from
+# one start of the program (DTI_TEST_WHOLE, tests/CMakeLists.txt; tests/support/test_main.cpp):
+# a sanitized test process takes about 3 s of CPU to start, so one per test costs more than the
+# tests; without it (the default) one entry per test, so that `-R <test>` picks one.
 # SANITIZE_BUILD_ONLY=1 stops after the build; SANITIZE_TARGETS (space-separated) builds only those.
 # Warnings are not errors here: the sanitizers' code changes what gcc warns about, and ci/test.sh
 # already holds our sources to -DDTI_WERROR=ON.
