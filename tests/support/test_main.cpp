@@ -3,8 +3,9 @@
 // LibTorch program costs about 1.1 s of CPU (3 s under ASan), spent registering LibTorch's
 // operators, more than most tests take; CTest's one process per test pays it 400 times a run.
 // A forked child starts from the state a fresh process has at main() (no test has run, no
-// LibTorch thread pool exists yet), so a test that leans on another's leftovers still fails, as
-// it would alone. The whole-executable CTest entries (DTI_TEST_WHOLE, tests/CMakeLists.txt) use it.
+// thread but the main one: fork_each checks), so a test that leans on another's leftovers still
+// fails, as it would alone. The whole-executable CTest entries (DTI_TEST_WHOLE,
+// tests/CMakeLists.txt) use it.
 #include <fnmatch.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -12,10 +13,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,8 @@ std::vector<std::string> selected_tests() {
     for (int j = 0; j < suite->total_test_count(); ++j) {
       const std::string test = suite->GetTestInfo(j)->name();
       const std::string name = std::string(suite->name()) + "." + test;
-      const bool disabled = test.rfind("DISABLED_", 0) == 0 ||
-                            std::string(suite->name()).rfind("DISABLED_", 0) == 0;
+      const bool disabled =
+          test.rfind("DISABLED_", 0) == 0 || std::string(suite->name()).rfind("DISABLED_", 0) == 0;
       if (filter_selects(filter, name) && (disabled_too || !disabled)) names.push_back(name);
     }
   }
@@ -79,7 +80,8 @@ std::string run_in_child(const std::string& name) {
 }
 
 // Threads of this process: fork copies only the calling one, so a child forked while another
-// holds a lock (a thread pool started during static initialisation, say) could hang.
+// exists (OpenBLAS's pool, started when the library loads unless OMP_NUM_THREADS=1) could wait
+// forever on a thread it does not have.
 long thread_count() {
   long n = 0;
   std::error_code ec;
@@ -93,8 +95,10 @@ long thread_count() {
 int fork_each() {
   if (const long threads = thread_count(); threads != 1) {
     std::fprintf(stderr,
-                 "[dti_fork_each] expected one thread before the first fork, found %ld: something "
-                 "started a thread before main(); run without --dti_fork_each\n",
+                 "[dti_fork_each] expected one thread before the first fork, found %ld: a "
+                 "library started threads when it loaded (OpenBLAS does, unless "
+                 "OMP_NUM_THREADS=1 as CTest sets for every test); set OMP_NUM_THREADS=1 or run "
+                 "without --dti_fork_each\n",
                  threads);
     return 1;
   }
