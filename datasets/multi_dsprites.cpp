@@ -12,7 +12,7 @@ namespace dti::datasets {
 namespace {
 
 // Bump when the sampling or rendering changes, so that (seed, version) names one dataset.
-constexpr int kGeneratorVersion = 1;
+constexpr int kMultiDspritesGeneratorVersion = 1;
 
 // Geometry at scale 1, in pixels of the 64x64 canvas (see FORMAT.md, "Multi-dSprites geometry").
 // Ellipse semi-axes: second moments of the seven ellipses among the real dSprites samples give
@@ -185,10 +185,10 @@ DatasetInfo multi_dsprites_info(const MultiDspritesOptions& options) {
   info.has_semantic_masks = true;
   info.num_classes = 3;
   info.max_objects = options.max_objects;
-  info.provenance =
-      generator_provenance(options.name, kGeneratorVersion, options.seed, options.count,
-                           "\"min_objects\":" + std::to_string(options.min_objects) +
-                               ",\"max_objects\":" + std::to_string(options.max_objects));
+  info.provenance = generator_provenance(
+      options.name, kMultiDspritesGeneratorVersion, options.seed, options.count,
+      "\"min_objects\":" + std::to_string(options.min_objects) +
+          ",\"max_objects\":" + std::to_string(options.max_objects));
   return info;
 }
 

@@ -9,7 +9,7 @@ namespace dti::datasets {
 namespace {
 
 // Bump when the sampling or rendering changes, so that (seed, version) names one dataset.
-constexpr int kGeneratorVersion = 1;
+constexpr int kTetrominoesGeneratorVersion = 1;
 // Placement attempts for one piece before the whole image is redrawn (never reached in practice:
 // three pieces of at most 4 blocks leave most of a 35x35 canvas free).
 constexpr int kPlacementAttempts = 1000;
@@ -168,8 +168,8 @@ DatasetInfo tetrominoes_info(const TetrominoesOptions& options) {
   info.has_semantic_masks = true;
   info.num_classes = kTetrominoShapes;
   info.max_objects = kTetrominoesPieces;
-  info.provenance =
-      generator_provenance("tetrominoes", kGeneratorVersion, options.seed, options.count);
+  info.provenance = generator_provenance("tetrominoes", kTetrominoesGeneratorVersion, options.seed,
+                                         options.count);
   return info;
 }
 

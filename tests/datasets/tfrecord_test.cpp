@@ -31,7 +31,7 @@ void gzip_to(const std::string& path, const std::string& bytes) {
   gzclose(gz);
 }
 
-std::vector<std::string> read_all(const std::string& path) {
+std::vector<std::string> read_records(const std::string& path) {
   TfRecordReader reader(path);
   std::vector<std::string> records;
   std::string data;
@@ -59,7 +59,7 @@ TEST(Crc32cTest, KnownValuesAndBothImplementationsAgree) {
 class TfRecordTest : public ScratchTest {};
 
 TEST_F(TfRecordTest, RealFileHasTenCheckedRecords) {
-  const auto records = read_all(test::fixture("tetrominoes/tetrominoes_mini.tfrecords"));
+  const auto records = read_records(test::fixture("tetrominoes/tetrominoes_mini.tfrecords"));
   ASSERT_EQ(records.size(), 10u);
   for (const auto& r : records) EXPECT_EQ(r.size(), 25944u);
   ExampleView example(records[0], "record 0");
@@ -78,7 +78,7 @@ TEST_F(TfRecordTest, WriterRoundTripsCompressedAndPlain) {
       for (const auto& r : records) writer.write(r);
       writer.close();
     }
-    EXPECT_EQ(read_all(file), records) << (gzip ? "gzip" : "plain");
+    EXPECT_EQ(read_records(file), records) << (gzip ? "gzip" : "plain");
   }
 }
 
@@ -89,15 +89,15 @@ TEST_F(TfRecordTest, CorruptedByteIsACrcErrorNamingTheRecord) {
   const size_t record3 = 3 * (12 + 25944 + 4);
   raw[record3 + 12 + 5000] = static_cast<char>(raw[record3 + 12 + 5000] ^ 0x01);
   gzip_to(path("data_flip.tfrecords"), raw);
-  EXPECT_ERROR_CONTAINS(read_all(path("data_flip.tfrecords")),
+  EXPECT_ERROR_CONTAINS(read_records(path("data_flip.tfrecords")),
                         "data_flip.tfrecords: record 3 (uncompressed byte offset 77880): data "
                         "CRC-32C mismatch");
-  EXPECT_ERROR_CONTAINS(read_all(path("data_flip.tfrecords")), "download it again");
+  EXPECT_ERROR_CONTAINS(read_records(path("data_flip.tfrecords")), "download it again");
 
   raw = gunzip(test::fixture("tetrominoes/tetrominoes_mini.tfrecords"));
   raw[3 * (12 + 25944 + 4) + 2] ^= 0x10;  // the length field of record 3
   gzip_to(path("length_flip.tfrecords"), raw);
-  EXPECT_ERROR_CONTAINS(read_all(path("length_flip.tfrecords")),
+  EXPECT_ERROR_CONTAINS(read_records(path("length_flip.tfrecords")),
                         "record 3 (uncompressed byte offset 77880): length CRC-32C mismatch");
 }
 
@@ -105,21 +105,21 @@ TEST_F(TfRecordTest, TruncatedAndDamagedFilesAreReported) {
   const std::string raw = gunzip(test::fixture("tetrominoes/tetrominoes_mini.tfrecords"));
   gzip_to(path("cut.tfrecords"), raw.substr(0, 5 * 25960 + 1000));
   EXPECT_ERROR_CONTAINS(
-      read_all(path("cut.tfrecords")),
+      read_records(path("cut.tfrecords")),
       "record 5 (uncompressed byte offset 129800): truncated data (988 of 25944 bytes)");
 
   // A damaged byte in the compressed stream: zlib or a CRC catches it, and the record is named.
   std::string gz = test::read_bytes(test::fixture("tetrominoes/tetrominoes_mini.tfrecords"));
   gz[gz.size() / 2] = static_cast<char>(gz[gz.size() / 2] ^ 0xFF);
   test::write_bytes(path("gz_flip.tfrecords"), gz);
-  EXPECT_ERROR_CONTAINS(read_all(path("gz_flip.tfrecords")), ": record ");
+  EXPECT_ERROR_CONTAINS(read_records(path("gz_flip.tfrecords")), ": record ");
   const std::string message =
-      dti::test::error_message([&] { read_all(path("gz_flip.tfrecords")); });
+      dti::test::error_message([&] { read_records(path("gz_flip.tfrecords")); });
   EXPECT_TRUE(message.find("CRC") != std::string::npos ||
               message.find("corrupt compressed data") != std::string::npos)
       << message;
 
-  EXPECT_ERROR_CONTAINS(read_all(path("absent.tfrecords")), "does not exist");
+  EXPECT_ERROR_CONTAINS(read_records(path("absent.tfrecords")), "does not exist");
 }
 
 // Found by tests/fuzz/tfrecord_fuzzer.cpp: a length field with a valid CRC made the reader
@@ -131,11 +131,12 @@ TEST_F(TfRecordTest, HugeLengthWithValidCrcIsRefusedBeforeAllocating) {
     return h + std::string(reinterpret_cast<const char*>(&crc), 4);
   };
   test::write_bytes(path("huge.tfrecords"), header(uint64_t{0xb06000400000}) + "abc");
-  EXPECT_ERROR_CONTAINS(read_all(path("huge.tfrecords")),
+  EXPECT_ERROR_CONTAINS(read_records(path("huge.tfrecords")),
                         "record length 193926367543296 bytes (at most 1073741824 expected)");
   // Within the bound but beyond the file: only what is there is read.
   test::write_bytes(path("long.tfrecords"), header(uint64_t{1} << 29) + "abc");
-  EXPECT_ERROR_CONTAINS(read_all(path("long.tfrecords")), "truncated data (3 of 536870912 bytes)");
+  EXPECT_ERROR_CONTAINS(read_records(path("long.tfrecords")),
+                        "truncated data (3 of 536870912 bytes)");
 }
 
 TEST(TfExampleTest, LazyBytesListMatchesEitherStorage) {

@@ -8,26 +8,15 @@
 #include <cmath>
 #include <vector>
 
+#include "tests/metrics/confusion_labels.h"
 #include "tests/support/expect_error.h"
 
 namespace dti::metrics {
 namespace {
 
 using test::error_contains;
+using test::labels_from_confusion;
 using Labels = std::vector<int64_t>;
-
-// Flat label maps whose confusion matrix is `confusion` (GT rows, predicted columns).
-void labels_from_confusion(const std::vector<std::vector<int64_t>>& confusion, Labels* truth,
-                           Labels* pred) {
-  for (size_t r = 0; r < confusion.size(); ++r) {
-    for (size_t c = 0; c < confusion[r].size(); ++c) {
-      for (int64_t i = 0; i < confusion[r][c]; ++i) {
-        truth->push_back(static_cast<int64_t>(r));
-        pred->push_back(static_cast<int64_t>(c));
-      }
-    }
-  }
-}
 
 TEST(SegmentationTest, HandComputedScores) {
   Labels truth, pred;
