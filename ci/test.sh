@@ -36,7 +36,8 @@ ci/check-format.sh
 labels=""
 [ "$fast" = 1 ] && labels='unit|golden'
 # DTI_TEST_WHOLE always set, so a folder once configured --whole gets one entry per test again.
-ci/build.sh --torch "$torch" "-DDTI_TEST_LABELS=$labels" "-DDTI_TEST_WHOLE=$whole" "${args[@]}"
+ci/build.sh --torch "$torch" "-DDTI_TEST_LABELS=$labels" "-DDTI_TEST_WHOLE=$whole" \
+  -DDTI_TEST_FORK_EACH=ON "${args[@]}"
 # Every test, the real-Slurm ones included (label slurm: a one-node cluster started by the test,
 # skipped without slurm-wlm/munge or root; 2 to 8 minutes by load, reports/results/slurm-tests.md).
 select=()
