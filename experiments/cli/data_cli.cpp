@@ -17,6 +17,7 @@
 #include "datasets/export_authors.h"
 #include "datasets/inspect.h"
 #include "datasets/progress.h"
+#include "experiments/cli/cli_support.h"
 
 namespace dti::experiments {
 namespace {
@@ -25,11 +26,8 @@ using namespace datasets;  // NOLINT: this file is the datasets library's comman
 
 namespace po = boost::program_options;
 
-// A command-line mistake: exit status 2.
-class DataUsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// A command-line mistake: exit status 2, as in every runexp subcommand.
+using cli::UsageError;
 
 std::string usage_text() {
   return "usage: runexp data <command> ...\n"
@@ -75,7 +73,7 @@ bool parse(const std::vector<std::string>& args, const po::options_description& 
   try {
     po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
   } catch (const po::error& e) {
-    throw DataUsageError(std::string(e.what()) + "\n" + usage);
+    throw UsageError(std::string(e.what()) + "\n" + usage);
   }
   if (vm.count("help")) {
     std::cout << usage << options;
@@ -118,15 +116,14 @@ int run_generate(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, options, positional, vm, usage)) return 0;
   const auto generators = generator_names();
-  if (kind.empty()) throw DataUsageError("generate: which dataset? valid: " + choices(generators));
+  if (kind.empty()) throw UsageError("generate: which dataset? valid: " + choices(generators));
   const DatasetEntry* entry = find_dataset(kind);
   if (entry == nullptr || !entry->generated()) {
-    throw DataUsageError("generate: unknown dataset '" + kind + "'; valid: " + choices(generators));
+    throw UsageError("generate: unknown dataset '" + kind + "'; valid: " + choices(generators));
   }
-  if (out.empty()) throw DataUsageError("generate " + kind + ": --out FILE is required");
+  if (out.empty()) throw UsageError("generate " + kind + ": --out FILE is required");
   if (n == 0) n = entry->default_images;
-  if (n < 1)
-    throw DataUsageError("generate " + kind + ": --n must be >= 1, got " + std::to_string(n));
+  if (n < 1) throw UsageError("generate " + kind + ": --n must be >= 1, got " + std::to_string(n));
   const bool progress = vm.count("quiet") == 0;
   const auto start = std::chrono::steady_clock::now();
   InterruptGuard guard;
@@ -155,16 +152,16 @@ int run_convert(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, options, positional, vm, usage)) return 0;
   const auto names = converter_names();
-  if (kind.empty()) throw DataUsageError("convert: which converter? valid: " + choices(names));
+  if (kind.empty()) throw UsageError("convert: which converter? valid: " + choices(names));
   if (std::find(names.begin(), names.end(), kind) == names.end()) {
-    throw DataUsageError("convert: unknown converter '" + kind + "'; valid: " + choices(names));
+    throw UsageError("convert: unknown converter '" + kind + "'; valid: " + choices(names));
   }
-  if (inputs.empty()) throw DataUsageError("convert " + kind + ": --input PATH is required");
-  if (out.empty()) throw DataUsageError("convert " + kind + ": --out FILE is required");
-  if (limit < 0) throw DataUsageError("convert " + kind + ": --limit must be >= 0");
-  if (size < 0) throw DataUsageError("convert " + kind + ": --size must be >= 0");
+  if (inputs.empty()) throw UsageError("convert " + kind + ": --input PATH is required");
+  if (out.empty()) throw UsageError("convert " + kind + ": --out FILE is required");
+  if (limit < 0) throw UsageError("convert " + kind + ": --limit must be >= 0");
+  if (size < 0) throw UsageError("convert " + kind + ": --size must be >= 0");
   if (kind != "folder" && (!labels.empty() || size != 0)) {
-    throw DataUsageError("convert " + kind + ": --labels and --size apply to 'folder' only");
+    throw UsageError("convert " + kind + ": --labels and --size apply to 'folder' only");
   }
   ConvertOptions o;
   o.inputs = inputs;
@@ -200,8 +197,8 @@ int run_inspect(const std::vector<std::string>& args) {
   positional.add("file", 1);
   po::variables_map vm;
   if (!parse(args, options, positional, vm, usage)) return 0;
-  if (file.empty()) throw DataUsageError("inspect: FILE is required\n" + usage);
-  if (count < 1) throw DataUsageError("inspect: --count must be >= 1");
+  if (file.empty()) throw UsageError("inspect: FILE is required\n" + usage);
+  if (count < 1) throw UsageError("inspect: --count must be >= 1");
   InterruptGuard guard;
   const DatasetReader reader(file);
   const InspectReport report = inspect_dataset(reader, vm.count("quiet") == 0);
@@ -235,11 +232,11 @@ int run_export(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, options, po::positional_options_description(), vm, usage)) return 0;
   if (format != "authors-png") {
-    throw DataUsageError("export: --format must be authors-png, got '" + format + "'\n" + usage);
+    throw UsageError("export: --format must be authors-png, got '" + format + "'\n" + usage);
   }
-  if (input.empty()) throw DataUsageError("export: --input FILE is required\n" + usage);
-  if (out.empty()) throw DataUsageError("export: --out DIR is required\n" + usage);
-  if (limit < 0) throw DataUsageError("export: --limit must be >= 0, got " + std::to_string(limit));
+  if (input.empty()) throw UsageError("export: --input FILE is required\n" + usage);
+  if (out.empty()) throw UsageError("export: --out DIR is required\n" + usage);
+  if (limit < 0) throw UsageError("export: --limit must be >= 0, got " + std::to_string(limit));
   AuthorsExportOptions o;
   o.input = input;
   o.out_root = out;
@@ -262,7 +259,7 @@ int run_export(const std::vector<std::string>& args) {
 int data_main(int argc, char** argv) {
   std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
   try {
-    if (args.empty()) throw DataUsageError("missing command\n" + usage_text());
+    if (args.empty()) throw UsageError("missing command\n" + usage_text());
     const std::string command = args.front();
     args.erase(args.begin());
     if (command == "--help" || command == "-h" || command == "help") {
@@ -273,11 +270,11 @@ int data_main(int argc, char** argv) {
     if (command == "convert") return run_convert(args);
     if (command == "inspect") return run_inspect(args);
     if (command == "export") return run_export(args);
-    throw DataUsageError("unknown command '" + command +
-                         "'; valid: generate, convert, inspect, export\n" + usage_text());
-  } catch (const DataUsageError& e) {
+    throw UsageError("unknown command '" + command +
+                     "'; valid: generate, convert, inspect, export\n" + usage_text());
+  } catch (const UsageError& e) {
     std::cerr << "runexp data: " << e.what() << (std::string(e.what()).back() == '\n' ? "" : "\n");
-    return 2;
+    return cli::kUsage;
   } catch (const Error& e) {
     std::cerr << "runexp data: " << e.what() << "\n";
     return interrupt_requested() ? 130 : 1;
