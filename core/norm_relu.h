@@ -20,11 +20,26 @@ struct NormParameters {
 bool fused_norm_relu_applies(const at::Tensor& y);
 
 /// relu(batch_norm(y) + residual) in training mode, residual optional (undefined: none). With
-/// `fused` and where fused_norm_relu_applies(y), one node; otherwise LibTorch's batch_norm, add_
-/// and relu_ (the authors' operators). The two agree up to float32 rounding: the fused node sums
-/// in another order, which, like another thread count, moves a training trajectory's BatchNorm
-/// parameters apart over the steps (hence a named option, off by default).
+/// `fused` and where fused_norm_relu_applies(y), one node that sums in another order than
+/// LibTorch: equal up to float32 rounding, which, like another thread count, moves a training
+/// trajectory's BatchNorm parameters apart over the steps (hence a named option, off by default).
+/// Without `fused`, LibTorch's batch_norm, add_ and relu_ (the authors' operators): computed by
+/// one node with their exact roundings (norm_relu_exact.h) where that node matched them bit for
+/// bit at first use, by the operators themselves elsewhere.
 at::Tensor norm_relu(const at::Tensor& y, const at::Tensor& residual, const NormParameters& norm,
                      bool fused);
+
+/// Whether norm_relu without `fused` runs the exact node (see above): the CPU has AVX2 and FMA,
+/// the node matched LibTorch's operators at first use, and DTI_EXACT_NORM is not "0".
+bool exact_norm_relu_active();
+
+/// Allows (the default, unless DTI_EXACT_NORM=0) or forbids the exact node: for measuring it
+/// against LibTorch's operators in one process (dti_bench's BM_TrainStepNormAB).
+void set_exact_norm_relu(bool allowed);
+
+/// The exact node whatever the check at first use found (where its kernels apply; LibTorch's
+/// operators elsewhere): for the tests that hold it to LibTorch's operators.
+at::Tensor exact_norm_relu(const at::Tensor& y, const at::Tensor& residual,
+                           const NormParameters& n);
 
 }  // namespace dti::core

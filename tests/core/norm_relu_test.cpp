@@ -1,10 +1,16 @@
-// The fused BatchNorm + residual + ReLU node (core/norm_relu.h) against LibTorch's own operators
-// on the same inputs: output, running statistics and every gradient, for channel counts that take
-// the tiled kernels (16, 64) and the row-by-row ones (24), and for row counts that leave a partial
-// tile and a partial block.
+// The BatchNorm + residual + ReLU nodes (core/norm_relu.h) against LibTorch's own operators on the
+// same inputs: output, running statistics and every gradient. The fused node (a named deviation)
+// within float32 rounding, for channel counts that take the tiled kernels (16, 64) and the
+// row-by-row ones (24), and for row counts that leave a partial tile and a partial block; the
+// default (exact) node equal bit for bit, at one and two threads.
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
+#include <torch/version.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <string>
 #include <tuple>
 
 #include "core/encoder.h"
@@ -17,7 +23,9 @@ struct Result {
   at::Tensor out, dy, dweight, dbias, dresidual, running_mean, running_var;
 };
 
-Result run(bool fused, const at::Tensor& y0, const at::Tensor& residual0, const at::Tensor& grad) {
+enum class Path { kFused, kExact, kOperators };
+
+Result run(Path path, const at::Tensor& y0, const at::Tensor& residual0, const at::Tensor& grad) {
   const int64_t C = y0.size(1);
   auto y = y0.clone().requires_grad_(true);
   auto residual = residual0.defined() ? residual0.clone().requires_grad_(true) : at::Tensor();
@@ -26,7 +34,17 @@ Result run(bool fused, const at::Tensor& y0, const at::Tensor& residual0, const 
   n.bias = at::linspace(-0.2, 0.3, C).requires_grad_(true);
   n.running_mean = at::full({C}, 0.1);
   n.running_var = at::full({C}, 2.0);
-  auto out = core::norm_relu(y, residual, n, fused);
+  at::Tensor out;
+  if (path == Path::kOperators) {
+    // The authors' operators, as LibTorch runs them.
+    out = at::batch_norm(y, n.weight, n.bias, n.running_mean, n.running_var, true, 0.1, 1e-5, true);
+    if (residual.defined()) out.add_(residual);
+    out.relu_();
+  } else if (path == Path::kExact) {
+    out = core::exact_norm_relu(y, residual, n);
+  } else {
+    out = core::norm_relu(y, residual, n, /*fused=*/true);
+  }
   out.backward(grad);
   return {out.detach(),
           y.grad(),
@@ -56,8 +74,8 @@ TEST_P(NormRelu, MatchesLibTorchOperators) {
   auto residual = with_residual ? at::randn({5, C, side, side}).contiguous(cl) : at::Tensor();
   auto grad = at::randn({5, C, side, side});  // NCHW: the node takes any layout of gradient
   ASSERT_TRUE(core::fused_norm_relu_applies(y));
-  auto fused = run(true, y, residual, grad);
-  auto reference = run(false, y, residual, grad);
+  auto fused = run(Path::kFused, y, residual, grad);
+  auto reference = run(Path::kOperators, y, residual, grad);
   expect_close(fused.out, reference.out, "output");
   expect_close(fused.dy, reference.dy, "gradient of the input");
   expect_close(fused.dweight, reference.dweight, "gradient of the weight");
@@ -73,6 +91,63 @@ TEST_P(NormRelu, MatchesLibTorchOperators) {
 INSTANTIATE_TEST_SUITE_P(Shapes, NormRelu,
                          ::testing::Combine(::testing::Values(16, 24, 64), ::testing::Values(7, 13),
                                             ::testing::Bool()));
+
+bool same_bits(const at::Tensor& a, const at::Tensor& b) {
+  if (!a.defined() || !b.defined() || a.sizes() != b.sizes()) return false;
+  auto x = a.contiguous(), y = b.contiguous();
+  return std::memcmp(x.data_ptr(), y.data_ptr(), x.nbytes()) == 0;
+}
+
+// Where the exact node's roundings were derived: LibTorch 1.13's AVX2 kernels.
+bool exact_node_expected() {
+  const bool v113 = TORCH_VERSION_MAJOR == 1 && TORCH_VERSION_MINOR == 13;
+  return v113 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+class ExactNormRelu
+    : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, bool, bool, int>> {};
+
+TEST_P(ExactNormRelu, EqualsLibTorchOperatorsBitForBit) {
+  // Wherever norm_relu runs the node, and where its roundings were derived.
+  if (!exact_node_expected() && !core::exact_norm_relu_active())
+    GTEST_SKIP() << "LibTorch " << TORCH_VERSION << " here rounds otherwise or the CPU lacks AVX2 "
+                 << "and FMA: norm_relu runs LibTorch's operators themselves";
+  const auto [C, side, with_residual, nchw_grad, threads] = GetParam();
+  const int before = at::get_num_threads();
+  at::set_num_threads(threads);
+  at::manual_seed(5);
+  const auto cl = at::MemoryFormat::ChannelsLast;
+  auto y = (at::randn({7, C, side, side}) * 3 + 4).contiguous(cl);
+  auto residual = with_residual ? at::randn({7, C, side, side}).contiguous(cl) : at::Tensor();
+  auto grad = at::randn({7, C, side, side});
+  if (!nchw_grad) grad = grad.contiguous(cl);
+  auto exact = run(Path::kExact, y, residual, grad);
+  auto reference = run(Path::kOperators, y, residual, grad);
+  at::set_num_threads(before);
+  EXPECT_TRUE(same_bits(exact.out, reference.out)) << "output";
+  EXPECT_TRUE(same_bits(exact.dy, reference.dy)) << "gradient of the input";
+  EXPECT_TRUE(same_bits(exact.dweight, reference.dweight)) << "gradient of the weight";
+  EXPECT_TRUE(same_bits(exact.dbias, reference.dbias)) << "gradient of the bias";
+  EXPECT_TRUE(same_bits(exact.running_mean, reference.running_mean)) << "running mean";
+  EXPECT_TRUE(same_bits(exact.running_var, reference.running_var)) << "running variance";
+  if (with_residual) {
+    EXPECT_TRUE(same_bits(exact.dresidual, reference.dresidual)) << "gradient of the residual";
+  }
+}
+
+// C 16 and 64 (ResNet-32's stages) and 24 (three vectors); 7·9·9 = 567 rows split unevenly over
+// two threads; C 20 is not a multiple of 8 and takes the operators themselves.
+INSTANTIATE_TEST_SUITE_P(Shapes, ExactNormRelu,
+                         ::testing::Combine(::testing::Values(16, 20, 24, 64), ::testing::Values(9),
+                                            ::testing::Bool(), ::testing::Bool(),
+                                            ::testing::Values(1, 2)));
+
+TEST(NormRelu, ExactNodeIsOnWithLibTorch113OnAnAvx2Cpu) {
+  // There the check at first use must pass, or norm_relu would quietly run the operators.
+  if (!exact_node_expected() || std::getenv("DTI_EXACT_NORM"))
+    GTEST_SKIP() << "LibTorch " << TORCH_VERSION << ": the check may keep the operators here";
+  EXPECT_TRUE(core::exact_norm_relu_active());
+}
 
 TEST(NormRelu, FallsBackWhereTheKernelsDoNotApply) {
   auto nchw = at::randn({2, 16, 5, 5});
