@@ -10,7 +10,9 @@ ref_perf.py (their code in --ref, laid out by ci/gpu/prepare-ref.sh), one after 
 --repeats times, alternating, and prints images/s (median of the repeats; theirs is their
 script's median step, always fp32), peak RSS and the ratio, with the CPU model, thread count and
 LibTorch versions. Each of our variants gets its own column: training.precision fp32 or bf16,
-with "-fused" training.encoder_norm: fused (DTI_BENCH_NORM). Nothing else should run meanwhile:
+with "-fused" training.encoder_norm: fused (DTI_BENCH_NORM), with "-ops" the encoder's BatchNorm
+and ReLU by LibTorch's operators instead of the exact node that computes the same bits
+(DTI_EXACT_NORM=0, core/norm_relu.h). Nothing else should run meanwhile:
 on two cores a build beside it halves both figures.
 Their side runs /usr/bin/python3 (Debian's torch, the same LibTorch 1.13 as our build) with what
 their code imports: apt-get install python3-torch python3-torchvision python3-scipy
@@ -38,12 +40,14 @@ def run(cmd, env=None):
     return done.stdout
 
 
-VARIANTS = ("fp32", "bf16", "fp32-fused", "bf16-fused")
+VARIANTS = ("fp32", "bf16", "fp32-fused", "bf16-fused", "fp32-ops", "bf16-ops")
 
 
 def ours(bench, setting, variant, threads):
     precision, _, norm = variant.partition("-")
-    env = dict(os.environ, DTI_BENCH_PRECISION=precision, DTI_BENCH_NORM=norm or "separate",
+    env = dict(os.environ, DTI_BENCH_PRECISION=precision,
+               DTI_BENCH_NORM="fused" if norm == "fused" else "separate",
+               DTI_EXACT_NORM="0" if norm == "ops" else "1",
                OMP_NUM_THREADS=str(threads))
     out = run([bench, f"--benchmark_filter=^BM_TrainStep/{setting}/1/",
                "--benchmark_format=json"], env)

@@ -6,6 +6,11 @@
 //                   every module on and sprites trainable.
 //   BM_EncoderStep  the shared encoder alone, forward and backward (its share of BM_TrainStep)
 //   BM_TrainStepX4  the same at 4x the batch (Tetrominoes, Multi-dSprites, CLEVR6)
+//   BM_TrainStepNormAB  /active steps alternating LibTorch's BatchNorm/ReLU operators and the
+//                   exact node (same bits): median ms of each, measured on the same machine state
+//   BM_NormRelu     one encoder BatchNorm + shortcut + ReLU, forward and backward: /0 LibTorch's
+//                   operators, /1 the exact node (same bits), /2 the fused node (encoder_norm:
+//                   fused)
 //   BM_TrainStepPhase  one phase of an /active step (forward, backward, Adam) at 1x and 4x the
 //                   batch, timed between device syncs.
 // Run: build/bench/dti_bench --benchmark_format=json > bench.json (loadable by `runexp report`).
@@ -18,17 +23,20 @@
 #include <sys/resource.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/adam.h"
 #include "core/composition.h"
 #include "core/encoder.h"
 #include "core/greedy.h"
 #include "core/model.h"
+#include "core/norm_relu.h"
 #include "core/occlusion.h"
 #include "core/precision.h"
 #include "core/runtime.h"
@@ -181,6 +189,72 @@ void BM_TrainStepPhase(benchmark::State& state) {
                  std::to_string(batch) + "/" + dti::core::precision_name(f.precision));
 }
 
+// The encoder's second BatchNorm of a block, its shortcut and ReLU, forward and backward, at a
+// stage's shape: /<path>/<shape>, path 0 LibTorch's operators, 1 the exact node, 2 the fused node;
+// shape 0 GTSRB-8's first stage (128×16×28×28), 1 Multi-dSprites' (32×16×64×64), 2 GTSRB-8's last
+// (128×64×7×7). Independent of the environment (DTI_EXACT_NORM), so one run compares the three.
+void BM_NormRelu(benchmark::State& state) {
+  static const int64_t kShapes[][4] = {{128, 16, 28, 28}, {32, 16, 64, 64}, {128, 64, 7, 7}};
+  const int64_t path = state.range(0), C = kShapes[state.range(1)][1];
+  const auto* shape = kShapes[state.range(1)];
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
+  const auto cl = at::MemoryFormat::ChannelsLast;
+  auto y = at::randn({shape[0], C, shape[2], shape[3]}, gen).contiguous(cl).requires_grad_(true);
+  auto residual = at::randn(y.sizes(), gen).contiguous(cl).requires_grad_(true);
+  auto grad = at::randn(y.sizes(), gen).contiguous(cl);
+  dti::core::NormParameters n{at::ones({C}).requires_grad_(true),
+                              at::zeros({C}).requires_grad_(true), at::zeros({C}), at::ones({C})};
+  for (auto _ : state) {
+    at::Tensor out;
+    if (path == 0) {
+      out =
+          at::batch_norm(y, n.weight, n.bias, n.running_mean, n.running_var, true, 0.1, 1e-5, true);
+      out.add_(residual).relu_();
+    } else if (path == 1) {
+      out = dti::core::exact_norm_relu(y, residual, n);
+    } else {
+      out = dti::core::norm_relu(y, residual, n, /*fused=*/true);
+    }
+    out.backward(grad);
+    y.mutable_grad().reset();
+    residual.mutable_grad().reset();
+  }
+  state.SetItemsProcessed(state.iterations() * shape[0]);
+  state.SetLabel(path == 0 ? "operators" : path == 1 ? "exact" : "fused");
+}
+
+// Whole /active steps, alternately with the encoder's BatchNorm and ReLU by LibTorch's operators
+// and by the exact node (core/norm_relu.h), each timed: on a VM whose speed drifts by 10-40%
+// within minutes, only steps taken side by side compare. Reports both medians; the iteration's
+// time is the exact node's step.
+void BM_TrainStepNormAB(benchmark::State& state) {
+  const Setting& s = setting(state.range(0));
+  StepFixture f(s, /*active=*/true, s.batch, bench_device());
+  for (int warm = 0; warm < 2; ++warm) f.step();
+  std::vector<double> times[2];
+  for (auto _ : state) {
+    for (int exact = 0; exact < 2; ++exact) {
+      dti::core::set_exact_norm_relu(exact == 1);
+      const auto t0 = std::chrono::steady_clock::now();
+      f.step();
+      times[exact].push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    state.SetIterationTime(times[1].back());
+  }
+  dti::core::set_exact_norm_relu(true);
+  auto median_ms = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return 1e3 * v[v.size() / 2];
+  };
+  state.counters["operators_ms"] = median_ms(times[0]);
+  state.counters["exact_ms"] = median_ms(times[1]);
+  finish(state, s.batch);
+  state.SetLabel(std::string(s.name) + (dti::core::exact_norm_relu_active()
+                                            ? "/active/operators vs exact"
+                                            : "/active/exact node off here: both operators"));
+}
+
 // A number from the environment, or `fallback` when unset or empty.
 double env_number(const char* name, double fallback) {
   const char* env = std::getenv(name);
@@ -211,6 +285,15 @@ void register_benchmarks() {
       ->DenseRange(0, 2)
       ->Unit(benchmark::kMillisecond)
       ->MinTime(step_time)
+      ->UseRealTime();
+  RegisterBenchmark("BM_TrainStepNormAB", BM_TrainStepNormAB)
+      ->DenseRange(0, 2)
+      ->Iterations(static_cast<int64_t>(env_number("DTI_BENCH_AB_ITERATIONS", 10)))
+      ->Unit(benchmark::kMillisecond)
+      ->UseManualTime();
+  RegisterBenchmark("BM_NormRelu", BM_NormRelu)
+      ->ArgsProduct({{0, 1, 2}, {0, 1, 2}})
+      ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   // The three settings of the issue first, then CLEVR6, SVHN and Weizmann Horse (paper configs).
   RegisterBenchmark("BM_TrainStep", BM_TrainStep)
