@@ -2,7 +2,8 @@
 // ResNet encoders' "conv → BN → ReLU" and "conv → BN → + shortcut → ReLU" (He et al. 2016). The
 // same mathematics as LibTorch's three operators, in fewer passes over memory (forward: the two
 // statistics passes and one write instead of three more read-write passes; backward: two passes
-// instead of four), which is what these memory-bound operators cost on small images.
+// instead of four), which is what these memory-bound operators cost on small images. Two
+// arithmetics: LibTorch 1.13's own roundings (the default) or the `encoder_norm: fused` deviation.
 #pragma once
 
 #include <ATen/ATen.h>
