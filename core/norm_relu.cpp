@@ -251,13 +251,14 @@ at::Tensor exact_norm_relu(const at::Tensor& y, const at::Tensor& residual,
 
 at::Tensor norm_relu(const at::Tensor& y, const at::Tensor& residual, const NormParameters& n,
                      bool fused) {
-  const bool stats_fit = n.running_mean.defined() && n.running_mean.is_contiguous() &&
-                         n.running_var.is_contiguous() &&
-                         n.running_mean.scalar_type() == at::kFloat &&
-                         n.weight.scalar_type() == at::kFloat && n.bias.scalar_type() == at::kFloat;
-  const bool applies = fused_norm_relu_applies(y) && stats_fit &&
-                       (!residual.defined() ||
-                        (residual.scalar_type() == at::kFloat && residual.sizes() == y.sizes()));
+  bool applies = fused_norm_relu_applies(y) &&
+                 (!residual.defined() ||
+                  (residual.scalar_type() == at::kFloat && residual.sizes() == y.sizes()));
+  // Every parameter and statistic a float32 vector of C (the kernels take raw pointers); anything
+  // else goes to LibTorch, which says what is wrong.
+  for (const at::Tensor* t : {&n.weight, &n.bias, &n.running_mean, &n.running_var})
+    applies = applies && t->defined() && t->scalar_type() == at::kFloat && t->is_contiguous() &&
+              t->dim() == 1 && t->numel() == y.size(1);
   if (applies && fused) return node(y, residual, n, false);
   if (applies && exact::kernels_apply(y.size(1)) && exact_enabled())
     return node(y, residual, n, true);

@@ -161,6 +161,13 @@ TEST(NormRelu, FallsBackWhereTheKernelsDoNotApply) {
   auto a = core::norm_relu(nchw, {}, params(), /*fused=*/true);
   auto b = core::norm_relu(nchw, {}, params(), /*fused=*/false);
   EXPECT_TRUE(at::equal(a, b));
+  // Parameters of the wrong size reach LibTorch, which refuses them, never the raw-pointer kernels.
+  auto cl = nchw.contiguous(at::MemoryFormat::ChannelsLast);
+  for (bool fused : {false, true}) {
+    auto wrong = params();
+    wrong.weight = at::ones({17});
+    EXPECT_THROW(core::norm_relu(cl, {}, wrong, fused), c10::Error) << fused;
+  }
 }
 
 TEST(NormRelu, EncoderStepAgreesWithSeparateOperators) {
