@@ -48,11 +48,12 @@ std::string jpeg_table_problem(const std::string& bytes, size_t pos) {
     const size_t length = size_t{p[pos + 2]} << 8 | p[pos + 3];  // includes its own 2 bytes
     if (marker == 0xC4) {
       // Tables as stb reads them: while the segment's length is not used up, even when the last
-      // table runs past it into the next segment (stb only complains afterwards).
+      // table runs past it into the next segment (stb only complains afterwards), or past the end
+      // of the file, where stb reads zeros (found by fuzzing, regress_jpeg_dht_past_end).
       int64_t remaining = static_cast<int64_t>(length) - 2;
-      for (size_t t = pos + 4; remaining > 0 && t + 17 <= size;) {
+      for (size_t t = pos + 4; remaining > 0 && t < size;) {
         size_t codes = 0;
-        for (size_t i = 1; i <= 16; ++i) codes += p[t + i];
+        for (size_t i = 1; i <= 16 && t + i < size; ++i) codes += p[t + i];
         if (codes > 256) {
           return detail::concat("a Huffman table (DHT) with ", codes, " codes, at most 256");
         }
