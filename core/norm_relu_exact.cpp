@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "base/error.h"
 
@@ -47,6 +48,16 @@ DTI_AVX2 void column_sums(const float* y, int64_t b, int64_t e, int64_t C, int64
   for (int j = 0; j < G; ++j) _mm256_storeu_ps(acc + c0 + kLanes * j, s[j]);
 }
 
+// The ReLU's backward (threshold_backward): g where the ReLU's output was > 0, +0 elsewhere; the
+// output read from p.out or, without a residual, recomputed as y·α + β' as the forward did.
+DTI_AVX2 inline __m256 relu_gradient(const fused::BackwardArgs& p, int64_t o, int64_t c, __m256 x) {
+  const __m256 relu_in =
+      p.out ? _mm256_loadu_ps(p.out + o)
+            : _mm256_fmadd_ps(x, _mm256_loadu_ps(p.a + c), _mm256_loadu_ps(p.b + c));
+  const __m256 off = _mm256_cmp_ps(relu_in, _mm256_setzero_ps(), _CMP_LE_OQ);
+  return _mm256_andnot_ps(off, _mm256_loadu_ps(p.g + o));
+}
+
 // The backward's sums over rows [b, e) of channels [c0, c0 + 8·G): dz = 0 where the ReLU's
 // output was ≤ 0 (read from out, or recomputed as y·α + β' without a residual), g elsewhere;
 // Σ dz and Σ (y − μ)·dz (FMA). Writes dz where asked.
@@ -56,17 +67,12 @@ DTI_AVX2 void gradient_sums(const fused::BackwardArgs& p, int64_t b, int64_t e, 
   const int64_t C = p.C;
   __m256 s[G], d[G];
   for (int j = 0; j < G; ++j) s[j] = d[j] = _mm256_setzero_ps();
-  const __m256 zero = _mm256_setzero_ps();
   for (int64_t i = b; i < e; ++i) {
     const int64_t row = i * C + c0;
     for (int j = 0; j < G; ++j) {
       const int64_t o = row + kLanes * j, c = c0 + kLanes * j;
       const __m256 x = _mm256_loadu_ps(p.y + o);
-      const __m256 relu_in =
-          p.out ? _mm256_loadu_ps(p.out + o)
-                : _mm256_fmadd_ps(x, _mm256_loadu_ps(p.a + c), _mm256_loadu_ps(p.b + c));
-      const __m256 off = _mm256_cmp_ps(relu_in, zero, _CMP_LE_OQ);
-      const __m256 dz = _mm256_andnot_ps(off, _mm256_loadu_ps(p.g + o));
+      const __m256 dz = relu_gradient(p, o, c, x);
       if (p.dz) _mm256_storeu_ps(p.dz + o, dz);
       s[j] = _mm256_add_ps(s[j], dz);
       d[j] = _mm256_fmadd_ps(_mm256_sub_ps(x, _mm256_loadu_ps(p.mean + c)), dz, d[j]);
@@ -78,55 +84,21 @@ DTI_AVX2 void gradient_sums(const fused::BackwardArgs& p, int64_t b, int64_t e, 
   }
 }
 
-// Calls fn<G>(c0) for every group of up to kMaxGroup vectors of channels.
-template <template <int> class Fn, typename... Args>
-void over_groups(int64_t C, Args&&... args) {
-  for (int64_t c0 = 0; c0 < C; c0 += kLanes * kMaxGroup) {
-    switch (static_cast<int>(std::min<int64_t>(kMaxGroup, (C - c0) / kLanes))) {
-      case 1:
-        Fn<1>::run(c0, args...);
-        break;
-      case 2:
-        Fn<2>::run(c0, args...);
-        break;
-      case 3:
-        Fn<3>::run(c0, args...);
-        break;
-      case 4:
-        Fn<4>::run(c0, args...);
-        break;
-      case 5:
-        Fn<5>::run(c0, args...);
-        break;
-      case 6:
-        Fn<6>::run(c0, args...);
-        break;
-      case 7:
-        Fn<7>::run(c0, args...);
-        break;
-      default:
-        Fn<8>::run(c0, args...);
-        break;
-    }
+// Calls fn(c0, std::integral_constant<int, G>) for every group of G ≤ kMaxGroup vectors of
+// channels, G a compile-time constant so that the group's partial sums stay in registers.
+template <int G = kMaxGroup, typename Fn>
+void for_group(int g, int64_t c0, const Fn& fn) {
+  if constexpr (G > 1) {
+    if (g < G) return for_group<G - 1>(g, c0, fn);
   }
+  fn(c0, std::integral_constant<int, G>{});
 }
 
-template <int G>
-struct Sums {
-  static void run(int64_t c0, const float* y, int64_t b, int64_t e, int64_t C, const float* mean,
-                  float* acc) {
-    if (mean) return column_sums<G, true>(y, b, e, C, c0, mean, acc);
-    column_sums<G, false>(y, b, e, C, c0, nullptr, acc);
-  }
-};
-
-template <int G>
-struct GradientSums {
-  static void run(int64_t c0, const fused::BackwardArgs& p, int64_t b, int64_t e, float* sum,
-                  float* dotp) {
-    gradient_sums<G>(p, b, e, c0, sum, dotp);
-  }
-};
+template <typename Fn>
+void over_groups(int64_t C, const Fn& fn) {
+  for (int64_t c0 = 0; c0 < C; c0 += kLanes * kMaxGroup)
+    for_group(static_cast<int>(std::min<int64_t>(kMaxGroup, (C - c0) / kLanes)), c0, fn);
+}
 
 // LibTorch's two-path reduction: partials[t] = the thread's sums over the rows
 // at::parallel_for(0, M, 1) gives thread t (zero where a thread gets none), then per channel
@@ -166,20 +138,11 @@ DTI_AVX2 void normalize_rows(const float* y, const float* residual, int64_t b, i
 DTI_AVX2 void input_gradient_rows(const fused::BackwardArgs& p, int64_t b, int64_t e,
                                   const float* k, const float* grad_mean, float* dx) {
   const int64_t C = p.C;
-  const __m256 zero = _mm256_setzero_ps();
   for (int64_t i = b; i < e; ++i) {
     for (int64_t c = 0; c < C; c += kLanes) {
       const int64_t o = i * C + c;
       const __m256 x = _mm256_loadu_ps(p.y + o);
-      __m256 dz;
-      if (p.dz) {
-        dz = _mm256_loadu_ps(p.dz + o);
-      } else {
-        const __m256 relu_in =
-            p.out ? _mm256_loadu_ps(p.out + o)
-                  : _mm256_fmadd_ps(x, _mm256_loadu_ps(p.a + c), _mm256_loadu_ps(p.b + c));
-        dz = _mm256_andnot_ps(_mm256_cmp_ps(relu_in, zero, _CMP_LE_OQ), _mm256_loadu_ps(p.g + o));
-      }
+      const __m256 dz = p.dz ? _mm256_loadu_ps(p.dz + o) : relu_gradient(p, o, c, x);
       const __m256 centred = _mm256_sub_ps(x, _mm256_loadu_ps(p.mean + c));
       const __m256 v = _mm256_fnmadd_ps(centred, _mm256_loadu_ps(k + c),
                                         _mm256_sub_ps(dz, _mm256_loadu_ps(grad_mean + c)));
@@ -206,11 +169,15 @@ Statistics batch_statistics(const float* y, int64_t M, int64_t C, double eps) {
   s.var_sum.resize(C);
   s.invstd.resize(C);
   auto sums = reduce(M, C, 1, [&](int64_t b, int64_t e, float* acc) {
-    over_groups<Sums>(C, y, b, e, C, static_cast<const float*>(nullptr), acc);
+    over_groups(C, [&](int64_t c0, auto g) {
+      column_sums<decltype(g)::value, false>(y, b, e, C, c0, nullptr, acc);
+    });
   });
   for (int64_t c = 0; c < C; ++c) s.mean[c] = static_cast<float>(sums[c] / static_cast<double>(M));
   auto squares = reduce(M, C, 1, [&](int64_t b, int64_t e, float* acc) {
-    over_groups<Sums>(C, y, b, e, C, static_cast<const float*>(s.mean.data()), acc);
+    over_groups(C, [&](int64_t c0, auto g) {
+      column_sums<decltype(g)::value, true>(y, b, e, C, c0, s.mean.data(), acc);
+    });
   });
   for (int64_t c = 0; c < C; ++c) {
     s.var_sum[c] = static_cast<float>(squares[c]);
@@ -253,7 +220,9 @@ void backward(const fused::BackwardArgs& p) {
   const int64_t M = p.M, C = p.C;
   DTI_CHECK(kernels_apply(C), "exact BatchNorm kernels: C = ", C, " needs a multiple of 8");
   auto sums = reduce(M, C, 2, [&](int64_t b, int64_t e, float* acc) {
-    over_groups<GradientSums>(C, p, b, e, acc, acc + C);
+    over_groups(C, [&](int64_t c0, auto g) {
+      gradient_sums<decltype(g)::value>(p, b, e, c0, acc, acc + C);
+    });
   });
   // LibTorch keeps Σdz and Σ(y − μ)dz in float (its buffer) and derives the rest in float.
   const float n = static_cast<float>(M);
