@@ -4,8 +4,9 @@
 # Harnesses: tests/fuzz/<name>_fuzzer.cpp, seeds: tests/fuzz/<name>_corpus/, corpora grown in
 # build-fuzz/. Skipped (exit 0) when clang is missing. A crash leaves its input in
 # build-fuzz/<name>-crashes/ and fails; fixed ones go to the seeds as regress_* inputs.
-# FUZZ_BUILD_ONLY=1 builds without fuzzing. What each harness checks, and what was found:
-# reports/results/reliability.md (Fuzzing).
+# FUZZ_BUILD_ONLY=1 builds without fuzzing. DTI_FUZZ_SEED=N fixes libFuzzer's random seed (CI:
+# a run that fails can be run again; unset, a new seed each run, to explore). What each harness
+# checks, and what was found: reports/results/reliability.md (Fuzzing).
 # The reader's own sources are compiled into each harness with the fuzzer's coverage; what they
 # call beyond that (LibTorch, the rest of our libraries, built by ci/build.sh in build/) is linked
 # uninstrumented, so those harnesses need build/ first (ci/test.sh makes it).
@@ -106,8 +107,8 @@ fuzz_harness() {
   # The seeds run first, so every regression input found so far is replayed on each run.
   # shellcheck disable=SC2086
   if ! "$out/${name}_fuzzer" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-      -timeout=10 ${options[$name]:-} -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" \
-      "tests/fuzz/${name}_corpus"; then
+      -timeout=10 ${DTI_FUZZ_SEED:+-seed=$DTI_FUZZ_SEED} ${options[$name]:-} \
+      -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" "tests/fuzz/${name}_corpus"; then
     echo "ci/fuzz.sh: $name found a failure; its input is in $crashes/"
     return 1
   fi
@@ -115,9 +116,11 @@ fuzz_harness() {
 
 # on_each <function> <name>...: the function for each name, one per core at a time (each harness
 # builds and fuzzes on one core; one after another they took twice as long on CI's two cores).
-# Each one's output is printed whole, in name order, once all have ended; fails if one failed.
+# Each one's output is printed whole once all have ended, those that failed last, then what
+# failed: CI keeps only the end of a log, and stop 34's CI failure could not be read from it.
 on_each() {
-  local fn=$1 name status=0
+  local fn=$1 name
+  local -a failed=()
   shift
   for name in "$@"; do
     while [[ $(jobs -rp | wc -l) -ge ${DTI_BUILD_JOBS:-$(nproc)} ]]; do wait -n; done
@@ -126,10 +129,29 @@ on_each() {
   done
   wait
   for name in "$@"; do
-    cat "$out/$name.$fn.log"
-    [[ $(cat "$out/$name.$fn.status") == 0 ]] || status=1
+    if [[ $(cat "$out/$name.$fn.status") == 0 ]]; then
+      cat "$out/$name.$fn.log"
+    else
+      failed+=("$name")
+    fi
   done
-  return $status
+  [[ ${#failed[@]} -eq 0 ]] && return 0
+  for name in "${failed[@]}"; do cat "$out/$name.$fn.log"; done
+  for name in "${failed[@]}"; do report_failure "$fn" "$name"; done
+  return 1
+}
+
+# report_failure <function> <name>: the sanitizer's summary and each input that failed, small
+# ones in base64 (`base64 -d > FILE` makes it again), so that a CI log's last lines reproduce it.
+report_failure() {
+  local fn=$1 name=$2 input
+  echo "ci/fuzz.sh: $name failed in $fn:"
+  grep -E '^(SUMMARY|==[0-9]+==ERROR|.*runtime error)' "$out/$name.$fn.log" | head -5 || true
+  for input in "$out/$name-crashes"/*; do
+    [[ -f $input && $(basename "$input") != slow-unit-* ]] || continue
+    echo "  input $input ($(stat -c %s "$input") bytes, sha1 $(sha1sum < "$input" | cut -c1-40))"
+    if [[ $(stat -c %s "$input") -le 4096 ]]; then echo "  base64: $(base64 -w0 < "$input")"; fi
+  done
 }
 
 on_each build_harness "${names[@]}"
