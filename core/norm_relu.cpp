@@ -1,6 +1,7 @@
 #include "core/norm_relu.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Version.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <atomic>
@@ -158,15 +159,15 @@ bool fused_norm_relu_applies(const at::Tensor& y) {
          y.is_contiguous(at::MemoryFormat::ChannelsLast);
 }
 
-namespace {
-
-at::Tensor libtorch_norm_relu(const at::Tensor& y, const at::Tensor& residual,
-                              const NormParameters& n) {
+at::Tensor operators_norm_relu(const at::Tensor& y, const at::Tensor& residual,
+                               const NormParameters& n) {
   auto out = at::batch_norm(y, n.weight, n.bias, n.running_mean, n.running_var, /*training=*/true,
                             n.momentum, n.eps, /*cudnn_enabled=*/true);
   if (residual.defined()) out.add_(residual);
   return out.relu_();
 }
+
+namespace {
 
 at::Tensor node(const at::Tensor& y, const at::Tensor& residual, const NormParameters& n,
                 bool exact) {
@@ -205,7 +206,7 @@ bool exact_matches_operators() {
       auto r = r0.defined() ? r0.clone().requires_grad_(true) : at::Tensor();
       NormParameters n{w0.clone().requires_grad_(true), b0.clone().requires_grad_(true), m0.clone(),
                        v0.clone()};
-      auto out = exact ? node(y, r, n, true) : libtorch_norm_relu(y, r, n);
+      auto out = exact ? node(y, r, n, true) : operators_norm_relu(y, r, n);
       out.backward(g);
       results[exact] = {out,
                         y.grad(),
@@ -231,8 +232,12 @@ std::atomic<bool>& exact_allowed() {
   return allowed;
 }
 
+// The node's roundings are those of LibTorch 1.13's AVX2 kernels. On a CPU with AVX-512 LibTorch
+// runs other kernels (16 lanes, their own multiply-adds), whose roundings were never derived
+// here: the three shapes of the check cannot vouch for every channel count there, so the
+// operators run.
 bool exact_enabled() {
-  static const bool matches = exact_matches_operators();
+  static const bool matches = libtorch_cpu_capability() == "AVX2" && exact_matches_operators();
   return exact_allowed().load(std::memory_order_relaxed) && matches;
 }
 
@@ -240,12 +245,26 @@ bool exact_enabled() {
 
 bool exact_norm_relu_active() { return exact_enabled(); }
 
+std::string libtorch_cpu_capability() {
+  // LibTorch 1.13 exports no getter for it; its summary has a line "CPU capability usage: AVX2"
+  // (so has 2.x's).
+  static const std::string capability = [] {
+    const std::string config = at::show_config(), key = "CPU capability usage: ";
+    const auto start = config.find(key);
+    if (start == std::string::npos) return std::string("unknown");
+    const auto end = config.find('\n', start);
+    return config.substr(start + key.size(),
+                         end == std::string::npos ? end : end - start - key.size());
+  }();
+  return capability;
+}
+
 void set_exact_norm_relu(bool allowed) { exact_allowed().store(allowed); }
 
 at::Tensor exact_norm_relu(const at::Tensor& y, const at::Tensor& residual,
                            const NormParameters& n) {
   if (!fused_norm_relu_applies(y) || !exact::kernels_apply(y.size(1)))
-    return libtorch_norm_relu(y, residual, n);
+    return operators_norm_relu(y, residual, n);
   return node(y, residual, n, true);
 }
 
@@ -262,7 +281,7 @@ at::Tensor norm_relu(const at::Tensor& y, const at::Tensor& residual, const Norm
   if (applies && fused) return node(y, residual, n, false);
   if (applies && exact::kernels_apply(y.size(1)) && exact_enabled())
     return node(y, residual, n, true);
-  return libtorch_norm_relu(y, residual, n);
+  return operators_norm_relu(y, residual, n);
 }
 
 }  // namespace dti::core

@@ -8,6 +8,8 @@
 
 #include <ATen/ATen.h>
 
+#include <string>
+
 namespace dti::core {
 
 /// BatchNorm's learnable parameters and running statistics (updated in place in training mode).
@@ -30,9 +32,19 @@ bool fused_norm_relu_applies(const at::Tensor& y);
 at::Tensor norm_relu(const at::Tensor& y, const at::Tensor& residual, const NormParameters& norm,
                      bool fused);
 
-/// Whether norm_relu without `fused` runs the exact node (see above): the CPU has AVX2 and FMA,
-/// the node matched LibTorch's operators at first use, and DTI_EXACT_NORM is not "0".
+/// LibTorch's batch_norm (training mode), add_ and relu_ themselves: what norm_relu without
+/// `fused` computes, by the operators whatever the CPU (dti_bench's reference path).
+at::Tensor operators_norm_relu(const at::Tensor& y, const at::Tensor& residual,
+                               const NormParameters& n);
+
+/// Whether norm_relu without `fused` runs the exact node (see above): LibTorch runs its AVX2
+/// kernels (libtorch_cpu_capability(); the node's roundings are those of LibTorch 1.13's AVX2
+/// build), the node matched LibTorch's operators at first use, and DTI_EXACT_NORM is not "0".
 bool exact_norm_relu_active();
+
+/// The instruction set of LibTorch's own CPU kernels as its configuration summary names it:
+/// "AVX2", "AVX512" (on CPUs with AVX-512), "NO AVX", ...; ATEN_CPU_CAPABILITY chooses it.
+std::string libtorch_cpu_capability();
 
 /// Allows (the default, unless DTI_EXACT_NORM=0) or forbids the exact node: for measuring it
 /// against LibTorch's operators in one process (dti_bench's BM_TrainStepNormAB).
