@@ -74,8 +74,8 @@ declare -A sources=(
 # Extra libFuzzer options. libhdf5 and matio allocate the sizes a damaged header claims before
 # checking them against the file (4 GB for a 16 KB file); glibc hands out such blocks untouched
 # (virtual memory) and the open then fails with a clear error, so only real growth (rss) counts.
-# A JPEG of a few KB may claim up to the 100 M pixels load_image accepts: decoding it is slow
-# under ASan (44 s for 20 M pixels on a loaded machine, 1.5 s without), not a hang.
+# The image harness skips images claiming over 1 M pixels (a few bytes of RLE TGA may claim up to
+# the 100 M load_image accepts: 65 s under ASan for 38 M); the rest may still take seconds.
 declare -A options=(
   [h5_dataset]="-malloc_limit_mb=65536"
   [svhn_mat]="-malloc_limit_mb=65536"

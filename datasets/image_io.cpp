@@ -100,6 +100,14 @@ Image load_image(const std::string& path, int channels) {
               "x", h, " pixels, more than the ", kMaxImagePixels,
               " this reader accepts; is it damaged, or does it need shrinking first?");
   }
+  // Debian's stb_image 2.27 decodes a 16-bit PGM/PPM (maxval over 255) wrongly: it reads the
+  // samples little-endian (Netpbm's are big-endian), and converting its channels it uses the
+  // 8-bit converter, then reads twice the bytes that wrote (heap overflow; found by fuzzing,
+  // regress_ppm16_to_grey). Such files are refused before stb decodes them.
+  const bool pnm = length >= 2 && raw[0] == 'P' && (raw[1] == '5' || raw[1] == '6');
+  DTI_CHECK(!pnm || stbi_is_16_bit_from_memory(raw, length) == 0, "image file '", path,
+            "' is a 16-bit PGM/PPM (maxval over 255), which this build's stb_image decodes "
+            "wrongly; convert it to 8 bits first (e.g. ImageMagick: convert IN -depth 8 OUT)");
   stbi_uc* data = stbi_load_from_memory(raw, length, &w, &h, &file_channels, channels);
   DTI_CHECK(data != nullptr, "cannot decode image '", path,
             "' (stb_image: ", stbi_failure_reason() ? stbi_failure_reason() : "unknown reason",

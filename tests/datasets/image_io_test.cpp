@@ -121,5 +121,21 @@ TEST(ImageIoTest, HeaderClaimingHugeImageIsRefusedBeforeDecoding) {
   std::filesystem::remove(path);
 }
 
+TEST(ImageIoTest, SixteenBitPnmIsRefusedBeforeStb) {
+  // Debian's stb 2.27 reads 16-bit PNM samples little-endian and, converting channels, overflows
+  // its buffer (found by fuzzing). A 16-bit PPM loaded as grey and a PGM as RGB: both refused.
+  const std::string rgb = scratch_image(
+      "rgb16.ppm",
+      std::string("P6\n2 1\n65535\n\x10\x00\x20\x00\x30\x00\xFF\xFF\x00\x00\x80\x00", 25));
+  const std::string grey = scratch_image("grey16.pgm", std::string("P5\n1 1\n300\n\x01\x00", 13));
+  for (const auto& [path, channels] : {std::pair{rgb, 1}, std::pair{rgb, 3}, std::pair{grey, 3}}) {
+    EXPECT_TRUE(dti::test::error_contains([&] { load_image(path, channels); },
+                                          "is a 16-bit PGM/PPM (maxval over 255)"))
+        << path << " as " << channels;
+  }
+  std::filesystem::remove(rgb);
+  std::filesystem::remove(grey);
+}
+
 }  // namespace
 }  // namespace dti::datasets
