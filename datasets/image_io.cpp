@@ -79,10 +79,7 @@ size_t jpeg_start(const std::string& bytes) {
 
 }  // namespace
 
-Image load_image(const std::string& path, int channels) {
-  DTI_CHECK(channels == 1 || channels == 3, "load_image: channels must be 1 or 3, got ", channels);
-  DTI_CHECK(std::filesystem::exists(path), "image file '", path, "' does not exist");
-  const std::string bytes = read_bytes(path);
+ImageHeader checked_image_header(const std::string& bytes, const std::string& path) {
   DTI_CHECK(bytes.size() <= static_cast<size_t>(INT32_MAX), "image file '", path, "' has ",
             bytes.size(), " bytes, more than stb_image reads (2 GiB)");
   const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
@@ -92,12 +89,14 @@ Image load_image(const std::string& path, int channels) {
     DTI_CHECK(problem.empty(), "image file '", path, "' is a damaged JPEG (", problem,
               "); re-download or re-export it");
   }
-  int w = 0, h = 0, file_channels = 0;
+  ImageHeader header;
+  int file_channels = 0;
   // The header's size first: stb allocates what a damaged header claims (found by fuzzing,
   // tests/fuzz/image_csv_fuzzer.cpp).
-  if (stbi_info_from_memory(raw, length, &w, &h, &file_channels) != 0) {
-    DTI_CHECK(static_cast<int64_t>(w) * h <= kMaxImagePixels, "image file '", path, "' claims ", w,
-              "x", h, " pixels, more than the ", kMaxImagePixels,
+  if (stbi_info_from_memory(raw, length, &header.width, &header.height, &file_channels) != 0) {
+    DTI_CHECK(static_cast<int64_t>(header.width) * header.height <= kMaxImagePixels, "image file '",
+              path, "' claims ", header.width, "x", header.height, " pixels, more than the ",
+              kMaxImagePixels,
               " this reader accepts; is it damaged, or does it need shrinking first?");
   }
   // Debian's stb_image 2.27 decodes a 16-bit PGM/PPM (maxval over 255) wrongly: it reads the
@@ -108,6 +107,17 @@ Image load_image(const std::string& path, int channels) {
   DTI_CHECK(!pnm || stbi_is_16_bit_from_memory(raw, length) == 0, "image file '", path,
             "' is a 16-bit PGM/PPM (maxval over 255), which this build's stb_image decodes "
             "wrongly; convert it to 8 bits first (e.g. ImageMagick: convert IN -depth 8 OUT)");
+  return header;
+}
+
+Image load_image(const std::string& path, int channels) {
+  DTI_CHECK(channels == 1 || channels == 3, "load_image: channels must be 1 or 3, got ", channels);
+  DTI_CHECK(std::filesystem::exists(path), "image file '", path, "' does not exist");
+  const std::string bytes = read_bytes(path);
+  checked_image_header(bytes, path);
+  const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int length = static_cast<int>(bytes.size());
+  int w = 0, h = 0, file_channels = 0;
   stbi_uc* data = stbi_load_from_memory(raw, length, &w, &h, &file_channels, channels);
   DTI_CHECK(data != nullptr, "cannot decode image '", path,
             "' (stb_image: ", stbi_failure_reason() ? stbi_failure_reason() : "unknown reason",

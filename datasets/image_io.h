@@ -24,6 +24,14 @@ struct Image {
 /// allocate gigabytes.
 constexpr int64_t kMaxImagePixels = int64_t{100} * 1000 * 1000;
 
+/// What an image's bytes claim to be, by stb_image's header reader, after the checks load_image()
+/// makes before decoding: at most 2 GiB, no damaged JPEG Huffman table, no 16-bit PGM/PPM, at most
+/// kMaxImagePixels (each refusal a dti::Error naming `path`). 0x0 where stb finds no header.
+struct ImageHeader {
+  int width = 0, height = 0;
+};
+ImageHeader checked_image_header(const std::string& bytes, const std::string& path);
+
 /// Decodes an image file to `channels` (1 = grey, 3 = RGB) channels; throws dti::Error with stb's
 /// reason when the file is missing, not a readable image, empty or over kMaxImagePixels.
 Image load_image(const std::string& path, int channels);

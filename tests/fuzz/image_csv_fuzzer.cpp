@@ -13,8 +13,6 @@
 #include <filesystem>
 #include <string>
 
-#include <stb_image.h>
-
 #include "base/error.h"
 #include "datasets/convert.h"
 #include "datasets/image_io.h"
@@ -76,31 +74,15 @@ void convert_as_gtsrb(const std::string& image, const std::string& csv) {
   (void)dti::datasets::convert_gtsrb8(options);
 }
 
-// Width x height an image's header claims, 0 if none is found. A JPEG's frame header (SOFn,
-// ITU-T T.81 B.2.2) is read here, not by stbi_info, which would build the Huffman tables that
-// load_image checks first.
+// Width x height the image's header claims, by the checks load_image makes first (0 where they
+// refuse it or find no header: load_image then refuses it too, at no cost).
 int64_t claimed_pixels(const std::string& image) {
-  const auto* p = reinterpret_cast<const unsigned char*>(image.data());
-  const size_t n = image.size();
-  size_t pos = 0;
-  while (pos < n && p[pos] == 0xFF) ++pos;
-  if (pos > 0 && pos < n && p[pos] == 0xD8) {
-    for (++pos; pos + 8 < n;) {
-      if (p[pos] != 0xFF) return 0;
-      const unsigned marker = p[pos + 1];
-      if (marker == 0xFF) {
-        ++pos;
-        continue;
-      }
-      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC)
-        return int64_t{p[pos + 5] << 8 | p[pos + 6]} * (p[pos + 7] << 8 | p[pos + 8]);
-      pos += 2 + (size_t{p[pos + 2]} << 8 | p[pos + 3]);
-    }
+  try {
+    const auto header = dti::datasets::checked_image_header(image, "input");
+    return int64_t{header.width} * header.height;
+  } catch (const dti::Error&) {
     return 0;
   }
-  int w = 0, h = 0, channels = 0;
-  if (stbi_info_from_memory(p, static_cast<int>(n), &w, &h, &channels) == 0) return 0;
-  return int64_t{w} * h;
 }
 
 // Inputs claiming more pixels are skipped: converting them costs time in proportion (a 35-byte
