@@ -37,9 +37,10 @@ at::Tensor norm_relu(const at::Tensor& y, const at::Tensor& residual, const Norm
 at::Tensor operators_norm_relu(const at::Tensor& y, const at::Tensor& residual,
                                const NormParameters& n);
 
-/// Whether norm_relu without `fused` runs the exact node (see above): LibTorch runs its AVX2
-/// kernels (libtorch_cpu_capability(); the node's roundings are those of LibTorch 1.13's AVX2
-/// build), the node matched LibTorch's operators at first use, and DTI_EXACT_NORM is not "0".
+/// Whether norm_relu without `fused` runs the exact node (see above): LibTorch runs its AVX2 or
+/// AVX-512 kernels (libtorch_cpu_capability(); the node's roundings are those of LibTorch 1.13's
+/// AVX2 and AVX-512 builds), the node matched LibTorch's operators at first use, and
+/// DTI_EXACT_NORM is not "0".
 bool exact_norm_relu_active();
 
 /// The instruction set of LibTorch's own CPU kernels as its configuration summary names it:

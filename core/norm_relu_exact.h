@@ -3,7 +3,7 @@
 // ReLU" in fewer passes over memory and with the same bits as LibTorch's three operators.
 //
 // What "the same bits" takes (LibTorch 1.13, aten/src/ATen/native/cpu/batch_norm_kernel.cpp and
-// Normalization.cpp, its AVX2 build):
+// Normalization.cpp, its AVX2 build; its AVX-512 build rounds alike, tails included):
 //  - the sums are per channel, row after row in float, one partial sum per thread over the rows
 //    at::parallel_for(0, rows, 1) gives that thread, and the partials added in double: so the
 //    kernels split the rows exactly as at::parallel_for does, and follow the thread count;
@@ -13,7 +13,8 @@
 //  - invstd = 1/√(double(var_sum / M) + eps) with var_sum / M in float; the running statistics in
 //    float, the variance's new term in double.
 // norm_relu.cpp compares the kernels with the operators at first use and keeps the operators
-// wherever a LibTorch rounds otherwise (LibTorch 2.x, a CPU without AVX2 and FMA).
+// wherever a LibTorch rounds otherwise (LibTorch 2.x, a CPU without AVX2 and FMA), and
+// norm_relu.cpp runs it only under LibTorch's AVX2 and AVX-512 kernels.
 #pragma once
 
 #include <cstdint>
