@@ -262,7 +262,8 @@ double env_number(const char* name, double fallback) {
 // Registered at run time so that the GPU plan's short benchmark (ci/gpu/run.sh) can bound the
 // training benchmarks: a MinTime given at registration wins over --benchmark_min_time.
 //   DTI_BENCH_NORM=fused         training.encoder_norm: fused (core/norm_relu.h) in BM_TrainStep*,
-//                                BM_EncoderStep; default separate, LibTorch's operators
+//                                BM_EncoderStep; default separate: LibTorch's results (the exact
+//                                node where it runs, else LibTorch's operators; DTI_EXACT_NORM=0)
 //   DTI_BENCH_MIN_TIME           seconds per BM_TrainStep / BM_TrainStepX4 (default 3)
 //   DTI_BENCH_PHASE_ITERATIONS   fixed iterations of BM_TrainStepPhase (default: 1 s of the
 //                                phase's own time, which for Adam is many whole steps)
