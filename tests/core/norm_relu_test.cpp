@@ -100,10 +100,13 @@ bool same_bits(const at::Tensor& a, const at::Tensor& b) {
 
 // Where the exact node's roundings were derived and shown equal: LibTorch 1.13's AVX2 kernels
 // (a Zen 3) and its AVX-512 ones (a Zen 4; ATEN_CPU_CAPABILITY=avx2 picks the AVX2 ones there).
+bool derived_kernels(const std::string& capability) {
+  return capability == "AVX2" || capability == "AVX512";
+}
+
 bool exact_node_expected() {
   const bool v113 = TORCH_VERSION_MAJOR == 1 && TORCH_VERSION_MINOR == 13;
-  const std::string capability = core::libtorch_cpu_capability();
-  return v113 && (capability == "AVX2" || capability == "AVX512");
+  return v113 && derived_kernels(core::libtorch_cpu_capability());
 }
 
 class ExactNormRelu
@@ -153,7 +156,7 @@ TEST(NormRelu, ExactNodeRunsWhereLibTorch113RunsItsAvx2OrAvx512Kernels) {
   const std::string capability = core::libtorch_cpu_capability();
   if (exact_node_expected()) {
     EXPECT_TRUE(core::exact_norm_relu_active()) << "the check at first use failed";
-  } else if (capability != "AVX2" && capability != "AVX512") {
+  } else if (!derived_kernels(capability)) {
     EXPECT_FALSE(core::exact_norm_relu_active()) << "LibTorch's kernels: " << capability;
   } else {
     GTEST_SKIP() << "LibTorch " << TORCH_VERSION << " with " << capability
