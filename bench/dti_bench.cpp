@@ -13,6 +13,9 @@
 //                   fused)
 //   BM_TrainStepPhase  one phase of an /active step (forward, backward, Adam) at 1x and 4x the
 //                   batch, timed between device syncs.
+//   BM_SelectionSample  one bilinear sampling of the selection pass at GTSRB-8's shape (the K
+//                   sprites' C' channels of each image stacked: [128, 40, 28, 28]): /0 LibTorch's
+//                   grid_sampler, /1 the written-out kernel (core/bilinear_kernel.h, same bits)
 // Run: build/bench/dti_bench --benchmark_format=json > bench.json (loadable by `runexp report`).
 // DTI_BENCH_DEVICE=cuda runs on the GPU (each iteration ends with a host sync through .item()).
 #include <ATen/ATen.h>
@@ -32,6 +35,7 @@
 #include <vector>
 
 #include "core/adam.h"
+#include "core/bilinear_kernel.h"
 #include "core/composition.h"
 #include "core/encoder.h"
 #include "core/greedy.h"
@@ -221,6 +225,30 @@ void BM_NormRelu(benchmark::State& state) {
   state.SetLabel(path == 0 ? "operators" : path == 1 ? "exact" : "fused");
 }
 
+void BM_SelectionSample(benchmark::State& state) {
+  c10::NoGradGuard no_grad;
+  const Setting& s = setting(2);
+  const int64_t C = s.model.n_sprites * (s.model.channels + 2), H = s.model.image_size[0],
+                W = s.model.image_size[1];
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
+  auto x = at::rand({s.batch, C, H, W}, gen);
+  // A mild affine warp per image: most outputs inside, some across the border.
+  auto theta = at::tensor({1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f}).view({1, 2, 3}) +
+               at::randn({s.batch, 2, 3}, gen) * 0.1;
+  auto grid = at::affine_grid_generator(theta, {s.batch, C, H, W}, false);
+  auto out = at::empty({s.batch, C, H, W});
+  const bool ours = state.range(0) == 1 && dti::core::bilinear_matches_libtorch(false);
+  for (auto _ : state) {
+    if (ours) {
+      dti::core::bilinear_sample(x, grid, false, out);
+    } else {
+      out = at::grid_sampler(x, grid, /*bilinear*/ 0, /*zeros*/ 0, false);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * s.batch);
+  state.SetLabel(state.range(0) == 0 ? "libtorch" : ours ? "written-out" : "libtorch (fallback)");
+}
+
 // Whole /active steps, alternately with the encoder's BatchNorm and ReLU by LibTorch's operators
 // and by the exact node (core/norm_relu.h), each timed: on a VM whose speed drifts by 10-40%
 // within minutes, only steps taken side by side compare. Reports both medians; the iteration's
@@ -290,6 +318,10 @@ void register_benchmarks() {
       ->Iterations(static_cast<int64_t>(env_number("DTI_BENCH_AB_ITERATIONS", 10)))
       ->Unit(benchmark::kMillisecond)
       ->UseManualTime();
+  RegisterBenchmark("BM_SelectionSample", BM_SelectionSample)
+      ->DenseRange(0, 1)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
   RegisterBenchmark("BM_NormRelu", BM_NormRelu)
       ->ArgsProduct({{0, 1, 2}, {0, 1, 2}})
       ->Unit(benchmark::kMillisecond)
