@@ -1,5 +1,6 @@
 // dti_step_hash: a few whole training steps (forward, backward, Adam) of each benchmarked setting
-// from a fixed seed, then one SHA-256 over the losses' and every parameter's bits. Two builds
+// from a fixed seed, then one SHA-256 over the losses', every step's gradients' and the final
+// parameters' bits (the gradients since 2026-12-08; earlier hashes covered the rest). Two builds
 // that print the same hashes compute the same training, bit for bit: how a speed change shows it
 // changed no arithmetic (reports/results/cpu-performance.md).
 //   dti_step_hash [STEPS=3] [THREADS=2]
@@ -28,6 +29,13 @@ int main(int argc, char** argv) {
     for (int k = 0; k < steps; ++k) {
       const float loss = f.step().item<float>();
       hash.update(&loss, sizeof loss);
+      // The gradients too: Adam's update, normalised by the gradient's own scale, can round a
+      // difference in a gradient's last bits away from the parameters.
+      for (const auto& p : f.model.parameters()) {
+        if (!p.tensor.grad().defined()) continue;
+        auto g = p.tensor.grad().contiguous();
+        hash.update(g.data_ptr(), g.nbytes());
+      }
     }
     for (const auto& p : f.model.parameters()) {
       auto t = p.tensor.contiguous();

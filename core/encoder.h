@@ -39,6 +39,16 @@ struct EncoderOptions {
   void validate() const;
 };
 
+/// Option-A shortcut (He et al. 2016): x[:, :, ::2, ::2] with `pad` zero channels on each side.
+/// On the CPU its gradient comes back in x's layout (LibTorch's slice and pad give the default
+/// one), so that the BatchNorm before it sees a channels-last gradient; the same values.
+at::Tensor subsample_pad(const at::Tensor& x, int64_t pad);
+
+/// Adaptive average pooling of the map to `grid` ({0, 0}: none), then flatten(1). On the CPU the
+/// gradient is LibTorch's, returned in the map's layout (a 1×1 grid is a mean, whose backward
+/// spreads the gradient in the default layout).
+at::Tensor pool_flatten(const at::Tensor& map, std::array<int64_t, 2> grid);
+
 /// A ResNet encoder x [B,C,H,W] -> features [B,D], D = channels·pool_h·pool_w.
 class Encoder {
  public:
