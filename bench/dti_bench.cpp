@@ -13,9 +13,11 @@
 //                   fused)
 //   BM_TrainStepPhase  one phase of an /active step (forward, backward, Adam) at 1x and 4x the
 //                   batch, timed between device syncs.
-//   BM_SelectionSample  one bilinear sampling of the selection pass at GTSRB-8's shape (the K
-//                   sprites' C' channels of each image stacked: [128, 40, 28, 28]): /0 LibTorch's
-//                   grid_sampler, /1 the written-out kernel (core/bilinear_kernel.h, same bits)
+//   BM_SelectionSample  one bilinear sampling of the selection pass: /<path>/<shape>, path 0
+//                   LibTorch's grid_sampler, 1 the written-out kernel (core/bilinear_kernel.h,
+//                   same bits); shape 0 GTSRB-8's (each of the K·B = 1,024 sprites, 5 channels,
+//                   28x28), 1 Tetrominoes' (the 19 sprites' 5 channels of an image stacked,
+//                   [96, 95, 35, 35])
 // Run: build/bench/dti_bench --benchmark_format=json > bench.json (loadable by `runexp report`).
 // DTI_BENCH_DEVICE=cuda runs on the GPU (each iteration ends with a host sync through .item()).
 #include <ATen/ATen.h>
@@ -227,16 +229,16 @@ void BM_NormRelu(benchmark::State& state) {
 
 void BM_SelectionSample(benchmark::State& state) {
   c10::NoGradGuard no_grad;
-  const Setting& s = setting(2);
-  const int64_t C = s.model.n_sprites * (s.model.channels + 2), H = s.model.image_size[0],
-                W = s.model.image_size[1];
+  static const int64_t kShapes[][4] = {{1024, 5, 28, 28}, {96, 95, 35, 35}};
+  const int64_t* shape = kShapes[state.range(1)];
+  const int64_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
   auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
-  auto x = at::rand({s.batch, C, H, W}, gen);
+  auto x = at::rand({N, C, H, W}, gen);
   // A mild affine warp per image: most outputs inside, some across the border.
   auto theta = at::tensor({1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f}).view({1, 2, 3}) +
-               at::randn({s.batch, 2, 3}, gen) * 0.1;
-  auto grid = at::affine_grid_generator(theta, {s.batch, C, H, W}, false);
-  auto out = at::empty({s.batch, C, H, W});
+               at::randn({N, 2, 3}, gen) * 0.1;
+  auto grid = at::affine_grid_generator(theta, {N, C, H, W}, false);
+  auto out = at::empty({N, C, H, W});
   const bool ours = state.range(0) == 1 && dti::core::bilinear_matches_libtorch(false);
   for (auto _ : state) {
     if (ours) {
@@ -245,7 +247,7 @@ void BM_SelectionSample(benchmark::State& state) {
       out = at::grid_sampler(x, grid, /*bilinear*/ 0, /*zeros*/ 0, false);
     }
   }
-  state.SetItemsProcessed(state.iterations() * s.batch);
+  state.SetItemsProcessed(state.iterations() * N);
   state.SetLabel(state.range(0) == 0 ? "libtorch" : ours ? "written-out" : "libtorch (fallback)");
 }
 
@@ -319,7 +321,7 @@ void register_benchmarks() {
       ->Unit(benchmark::kMillisecond)
       ->UseManualTime();
   RegisterBenchmark("BM_SelectionSample", BM_SelectionSample)
-      ->DenseRange(0, 1)
+      ->ArgsProduct({{0, 1}, {0, 1}})
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   RegisterBenchmark("BM_NormRelu", BM_NormRelu)
