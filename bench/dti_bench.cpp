@@ -18,6 +18,9 @@
 //                   same bits); shape 0 GTSRB-8's (each of the K·B = 1,024 sprites, 5 channels,
 //                   28x28), 1 Tetrominoes' (the 19 sprites' 5 channels of an image stacked,
 //                   [96, 95, 35, 35])
+//   BM_SpriteTransform  one transformation module without gradient on GTSRB-8's selection pass
+//                   (its K·B = 1,024 sprites, 5 channels, 28x28): /0 colour, /1 projective, /2 TPS
+//                   (grid and sampling)
 // Run: build/bench/dti_bench --benchmark_format=json > bench.json (loadable by `runexp report`).
 // DTI_BENCH_DEVICE=cuda runs on the GPU (each iteration ends with a host sync through .item()).
 #include <ATen/ATen.h>
@@ -46,6 +49,7 @@
 #include "core/occlusion.h"
 #include "core/precision.h"
 #include "core/runtime.h"
+#include "core/transform.h"
 #include "experiments/config/paper_model_options.h"
 #include "step_fixture.h"  // bench/, beside this file
 
@@ -251,6 +255,22 @@ void BM_SelectionSample(benchmark::State& state) {
   state.SetLabel(state.range(0) == 0 ? "libtorch" : ours ? "written-out" : "libtorch (fallback)");
 }
 
+void BM_SpriteTransform(benchmark::State& state) {
+  c10::NoGradGuard no_grad;
+  using dti::core::TransformKind;
+  const TransformKind kinds[] = {TransformKind::kColor, TransformKind::kProjective,
+                                 TransformKind::kTps};
+  dti::core::TransformOptions options;
+  options.out_size = {28, 28};
+  auto module = dti::core::make_transform(kinds[state.range(0)], options);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(4);
+  auto x = at::rand({1024, 5, 28, 28}, gen);
+  auto beta = at::randn({1024, module->num_parameters()}, gen) * 0.1;
+  for (auto _ : state) benchmark::DoNotOptimize(module->apply(x, beta));
+  state.SetItemsProcessed(state.iterations() * x.size(0));
+  state.SetLabel(dti::core::to_string(kinds[state.range(0)]));
+}
+
 // Whole /active steps, alternately with the encoder's BatchNorm and ReLU by LibTorch's operators
 // and by the exact node (core/norm_relu.h), each timed: on a VM whose speed drifts by 10-40%
 // within minutes, only steps taken side by side compare. Reports both medians; the iteration's
@@ -322,6 +342,10 @@ void register_benchmarks() {
       ->UseManualTime();
   RegisterBenchmark("BM_SelectionSample", BM_SelectionSample)
       ->ArgsProduct({{0, 1}, {0, 1}})
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  RegisterBenchmark("BM_SpriteTransform", BM_SpriteTransform)
+      ->DenseRange(0, 2)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   RegisterBenchmark("BM_NormRelu", BM_NormRelu)

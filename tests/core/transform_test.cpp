@@ -1,7 +1,11 @@
 // Transformation properties: β = 0 gives the documented transform, curriculum activation, name
 // parsing errors.
 #include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/GradMode.h>
 #include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
 
 #include "core/transformation_network.h"
 #include "tests/core/golden_support.h"
@@ -30,6 +34,33 @@ TEST(Transforms, ColorSimilarityAffineProjectiveAreIdentityAtZero) {
     auto module = core::make_transform(kind, options);
     EXPECT_TRUE(all_close(module->apply(x, at::zeros({2, module->num_parameters()})), x, 1e-6));
   }
+}
+
+// The projective module without gradient computes its grid in one pass of its own (the
+// selection pass): equal bit for bit to its operators', incl. w ≈ 0 (no division) and NaN.
+TEST(Transforms, ProjectiveWithoutGradientEqualsItsOperatorsBitForBit) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(8);
+  auto x = at::rand({6, 5, 28, 28}, gen);
+  auto beta = at::randn({6, 9}, gen) * 0.3;
+  beta[1].zero_();
+  beta[1][8] = -1.0f;  // w = 0 everywhere
+  beta[2][6] = std::numeric_limits<float>::quiet_NaN();
+  beta[3][6] = 2.0f;  // w crosses 0 inside the image
+  core::TransformOptions options;
+  options.out_size = {28, 28};
+  auto module = core::make_transform(core::TransformKind::kProjective, options);
+  at::Tensor one_pass;
+  {
+    c10::NoGradGuard no_grad;
+    one_pass = module->apply(x, beta);
+  }
+  auto operators = module->apply(x, beta.clone().requires_grad_(true)).detach();
+  ASSERT_EQ(one_pass.sizes(), operators.sizes());
+  // NaN where both have it; every other value the same bits.
+  auto a = at::where(at::isnan(one_pass), at::zeros_like(one_pass), one_pass).contiguous();
+  auto b = at::where(at::isnan(operators), at::zeros_like(operators), operators).contiguous();
+  EXPECT_TRUE(at::equal(at::isnan(one_pass), at::isnan(operators)));
+  EXPECT_EQ(std::memcmp(a.data_ptr(), b.data_ptr(), a.nbytes()), 0);
 }
 
 TEST(Transforms, UnknownNamesListTheValidOnes) {
