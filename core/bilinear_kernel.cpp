@@ -274,12 +274,32 @@ DTI_AVX2 void from_channels_last(const float* cl, int64_t C, int64_t Cp, int64_t
 }
 
 // Image n sampled through the channels-last copies: in_cl (h·w·Cp) and out_cl (H·W·Cp) scratch.
-void sample_image_vector(const Plane& in, const float* grid, int64_t C, int64_t H, int64_t W,
-                         bool aligned, float* in_cl, float* out_cl, RowTaps& taps, float* out) {
+// A grid [N,H,W,2] whose (x, y) pairs are contiguous, read in place: TPS hands over a permuted
+// view (pixel-major), whose copy to [N,H,W,2] cost as much as a sampling pass's transposes.
+struct GridView {
+  const float* data;
+  int64_t image_stride, row_stride, pixel_stride;
+  // Row r of image n as W consecutive pairs: in place, or gathered into pairs (2·W floats).
+  const float* row(int64_t n, int64_t r, int64_t W, float* pairs) const {
+    const float* g = data + n * image_stride + r * row_stride;
+    if (pixel_stride == 2) return g;
+    for (int64_t c = 0; c < W; ++c) {
+      pairs[2 * c] = g[c * pixel_stride];
+      pairs[2 * c + 1] = g[c * pixel_stride + 1];
+    }
+    return pairs;
+  }
+};
+
+void sample_image_vector(const Plane& in, const GridView& grid, int64_t n, int64_t C, int64_t H,
+                         int64_t W, bool aligned, float* in_cl, float* out_cl, RowTaps& taps,
+                         float* pairs, float* out) {
   const int64_t Cp = padded_channels(C);
   to_channels_last(in, C, Cp, in_cl);
-  for (int64_t r = 0; r < H; ++r)
-    sample_row_vector(in, in_cl, grid + r * W * 2, Cp, W, aligned, taps, out_cl + r * W * Cp);
+  for (int64_t r = 0; r < H; ++r) {
+    sample_row_vector(in, in_cl, grid.row(n, r, W, pairs), Cp, W, aligned, taps,
+                      out_cl + r * W * Cp);
+  }
   from_channels_last(out_cl, C, Cp, H * W, out);
 }
 
@@ -309,36 +329,37 @@ bool bilinear_matches_libtorch(bool align_corners) {
 
 void bilinear_sample(const at::Tensor& x, const at::Tensor& grid_in, bool align_corners,
                      at::Tensor& out) {
-  const auto grid = grid_in.contiguous();
+  const auto grid = grid_in.stride(3) == 1 ? grid_in : grid_in.contiguous();
   const int64_t N = x.size(0), C = x.size(1), H = grid.size(1), W = grid.size(2);
   TORCH_CHECK(out.is_contiguous() && out.size(0) == N && out.size(1) == C && out.size(2) == H &&
                   out.size(3) == W,
               "bilinear_sample: out must be a contiguous [N,C,H,W] tensor");
   const float* xp = x.data_ptr<float>();
-  const float* gp = grid.data_ptr<float>();
+  const GridView g{grid.data_ptr<float>(), grid.stride(0), grid.stride(1), grid.stride(2)};
   float* op = out.data_ptr<float>();
   const Plane first{xp, x.stride(1), x.stride(2), x.stride(3), x.size(2), x.size(3)};
   if (vector_path(first, N, C, H, W)) {
     const int64_t Cp = padded_channels(C);
     at::parallel_for(0, N, 1, [&](int64_t begin, int64_t end) {
       std::vector<float> in_cl(static_cast<size_t>(first.h * first.w * Cp), 0.0f);
-      std::vector<float> out_cl(static_cast<size_t>(H * W * Cp));
+      std::vector<float> out_cl(static_cast<size_t>(H * W * Cp)), pairs(2 * W);
       RowTaps taps(W);
       for (int64_t n = begin; n < end; ++n) {
         Plane in = first;
         in.data = xp + n * x.stride(0);
-        sample_image_vector(in, gp + n * H * W * 2, C, H, W, align_corners, in_cl.data(),
-                            out_cl.data(), taps, op + n * C * H * W);
+        sample_image_vector(in, g, n, C, H, W, align_corners, in_cl.data(), out_cl.data(), taps,
+                            pairs.data(), op + n * C * H * W);
       }
     });
     return;
   }
   at::parallel_for(0, N * H, 16, [&](int64_t begin, int64_t end) {
+    std::vector<float> pairs(2 * W);
     for (int64_t i = begin; i < end; ++i) {
       const int64_t n = i / H, r = i % H;
       Plane in = first;
       in.data = xp + n * x.stride(0);
-      sample_row(in, gp + (n * H + r) * W * 2, C, W, H * W, align_corners,
+      sample_row(in, g.row(n, r, W, pairs.data()), C, W, H * W, align_corners,
                  op + n * C * H * W + r * W);
     }
   });

@@ -156,6 +156,16 @@ TEST_F(BilinearSample, ExpandedAndSlicedInputsEqualLibTorch) {
   expect_like_libtorch(at::rand({30, 8, 24, 24}, gen).narrow(1, 2, 5), grid, false);
 }
 
+// A grid stored pixel-major (TPS's [H·W, N, 2] product, permuted to [N,H,W,2]) is read in place.
+TEST_F(BilinearSample, PixelMajorGridEqualsLibTorch) {
+  c10::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(28);
+  auto theta = position_thetas(12, 29) * 0.5 + at::randn({12, 2, 3}, gen) * 0.2;
+  auto grid = affine_grid(theta, 28, 28).permute({1, 2, 0, 3}).contiguous().permute({2, 0, 1, 3});
+  ASSERT_NE(grid.stride(2), 2);
+  for (int64_t C : {2, 5}) expect_like_libtorch(at::rand({12, C, 28, 28}, gen), grid, false);
+}
+
 TEST_F(BilinearSample, NonFiniteAndFarCoordinatesEqualLibTorch) {
   c10::NoGradGuard no_grad;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(26);
