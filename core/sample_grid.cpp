@@ -166,6 +166,31 @@ struct RowCroppedSampler : public torch::autograd::Function<RowCroppedSampler> {
   }
 };
 
+// Sampling with a gradient where the output is no larger than the input: the forward by the
+// written-out kernel (equal to LibTorch's, bilinear_matches_libtorch), the backward the call
+// LibTorch's own autograd node makes (grid_sampler_2d_backward on the saved input and grid).
+struct WrittenOutSampler : public torch::autograd::Function<WrittenOutSampler> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x,
+                            const at::Tensor& grid, bool align_corners) {
+    auto out = at::empty({x.size(0), x.size(1), grid.size(1), grid.size(2)}, x.options());
+    bilinear_sample(x, grid, align_corners, out);
+    ctx->save_for_backward({x, grid});
+    ctx->saved_data["align_corners"] = align_corners;
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const std::array<bool, 2> mask{ctx->needs_input_grad(0), ctx->needs_input_grad(1)};
+    auto parts =
+        at::grid_sampler_2d_backward(grads[0], saved[0], saved[1], kBilinear, kZerosPadding,
+                                     ctx->saved_data["align_corners"].toBool(), mask);
+    return {mask[0] ? std::get<0>(parts) : at::Tensor(),
+            mask[1] ? std::get<1>(parts) : at::Tensor(), at::Tensor()};
+  }
+};
+
 bool croppable(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding) {
   return padding == PaddingMode::kZeros && x.is_cpu() && x.scalar_type() == at::kFloat &&
          grid.scalar_type() == at::kFloat && x.dim() == 4 && grid.dim() == 4 &&
@@ -189,6 +214,8 @@ at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode 
   }
   // Only a sprite placed on a larger canvas leaves most of the output as padding.
   if (!croppable(x, grid, padding) || grid.size(1) * grid.size(2) <= x.size(2) * x.size(3)) {
+    if (croppable(x, grid, padding) && bilinear_matches_libtorch(align_corners))
+      return WrittenOutSampler::apply(x, grid, align_corners);
     return at::grid_sampler(x, grid, kBilinear, pad, align_corners);
   }
   if (!recording(x, grid)) return sample_grid_cropped(x, grid, align_corners, kMaxCroppedShare);

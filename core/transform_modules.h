@@ -92,7 +92,9 @@ at::Tensor affine_grid(const at::Tensor& theta, int64_t height, int64_t width);
 
 /// Grid sampling shared by the spatial modules: bilinear, the given padding and alignment.
 /// On the CPU in float32 with zero padding, an output larger than its input (a sprite on the
-/// canvas) is sampled by sample_grid_cropped, or sample_grid_rows where a gradient is recorded.
+/// canvas) is sampled by sample_grid_cropped, or sample_grid_rows where a gradient is recorded;
+/// any other output by bilinear_sample (core/bilinear_kernel.h), with LibTorch's backward where
+/// a gradient is recorded. Equal bit for bit to at::grid_sampler.
 at::Tensor sample_grid(const at::Tensor& x, const at::Tensor& grid, PaddingMode padding,
                        bool align_corners);
 
