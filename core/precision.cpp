@@ -48,6 +48,8 @@ void set_autocast_dtype(at::DeviceType type, at::ScalarType dtype) {
 
 }  // namespace
 
+bool autocast_active(at::DeviceType device) { return autocast_enabled(device); }
+
 Precision parse_precision(const std::string& name) {
   if (name == "fp32") return Precision::kFp32;
   if (name == "tf32") return Precision::kTf32;

@@ -34,6 +34,10 @@ std::string precision_warning(Precision precision, const at::Device& device);
 /// off for fp32, since recent LibTorch versions may default cuDNN convolutions to TF32).
 void apply_matmul_precision(Precision precision);
 
+/// Whether autocast is on for `device`'s type in this thread (kernels that bypass LibTorch's
+/// operators must then leave the work to them).
+bool autocast_active(at::DeviceType device);
+
 /// While alive, runs eligible operators on `device` in bfloat16 (autocast) when `precision` is
 /// kBf16; does nothing otherwise. Backward runs outside it, as autocast expects.
 class AutocastScope {
