@@ -28,4 +28,12 @@ at::Tensor compose_weighted(const at::Tensor& layers, const at::Tensor& masks,
 at::Tensor compose_all(const at::Tensor& layers, const at::Tensor& masks, const at::Tensor& occ,
                        const at::Tensor& backgrounds, bool pred_occlusion);
 
+/// The exhaustive selection's distances: mean over C,H,W of (compose_all(...) − x)², x
+/// [B,C,H,W] -> [B, M·K^L]. Without gradient, on the CPU in float32 with one layer and
+/// backgrounds, the squared errors come from one pass per value (the same float operations,
+/// bit for bit; GTSRB-8's selection) and LibTorch's mean; otherwise from those operators.
+at::Tensor composition_distances(const at::Tensor& x, const at::Tensor& layers,
+                                 const at::Tensor& masks, const at::Tensor& occ,
+                                 const at::Tensor& backgrounds, bool pred_occlusion);
+
 }  // namespace dti::core

@@ -202,8 +202,8 @@ DtiSprites::Selection DtiSprites::select(const at::Tensor& x, const at::Tensor& 
     return sel;
   }
   // Exhaustive: every combination n = m·K^L + Σ_l k_l·K^(L−1−l); no λ (reference).
-  auto all = compose_all(layers, masks, occ, backgrounds, options_.pred_occlusion);  // [B,N,C,H,W]
-  auto dist = (all - x.unsqueeze(1)).pow(2).flatten(2).mean(2);                      // [B,N]
+  auto dist = composition_distances(x, layers, masks, occ, backgrounds,
+                                    options_.pred_occlusion);  // [B,N]
   auto best = dist.min(1);
   sel.distance = std::get<0>(best);
   auto n = std::get<1>(best);  // [B]
