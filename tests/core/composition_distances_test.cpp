@@ -5,10 +5,9 @@
 #include <c10/core/GradMode.h>
 #include <gtest/gtest.h>
 
-#include <cstring>
-
 #include "core/composition.h"
 #include "core/occlusion.h"
+#include "tests/support/bitwise.h"
 
 namespace dti::test {
 namespace {
@@ -29,9 +28,7 @@ TEST(CompositionDistances, OneLayerInOnePassEqualsComposeAllBitForBit) {
       auto got = core::composition_distances(x, layers, masks, occ, backgrounds, predicted);
       auto all = core::compose_all(layers, masks, occ, backgrounds, predicted);
       auto want = (all - x.unsqueeze(1)).pow(2).flatten(2).mean(2);
-      ASSERT_EQ(got.sizes(), want.sizes());
-      auto a = got.contiguous(), b = want.contiguous();
-      EXPECT_EQ(std::memcmp(a.data_ptr(), b.data_ptr(), a.nbytes()), 0);
+      expect_bitwise_equal(got, want);
     }
   }
 }

@@ -3,20 +3,13 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <vector>
 
 #include "core/predictor.h"
+#include "tests/support/bitwise.h"
 
 namespace dti::test {
 namespace {
-
-void expect_same_bits(const at::Tensor& got, const at::Tensor& want) {
-  ASSERT_TRUE(got.defined() && want.defined());
-  ASSERT_EQ(got.sizes(), want.sizes());
-  auto a = got.contiguous(), b = want.contiguous();
-  EXPECT_EQ(std::memcmp(a.data_ptr(), b.data_ptr(), a.nbytes()), 0);
-}
 
 TEST(Predictor, GroupedProductsEqualLibTorchsBaddbmmBitForBit) {
   const int64_t G = 8, B = 40, D = 64, P = 9;
@@ -51,7 +44,8 @@ TEST(Predictor, GroupedProductsEqualLibTorchsBaddbmmBitForBit) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) {
     SCOPED_TRACE(i);
-    expect_same_bits(got[i], want[i]);
+    ASSERT_TRUE(got[i].defined() && want[i].defined());
+    expect_bitwise_equal(got[i], want[i]);
   }
 }
 

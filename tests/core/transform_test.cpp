@@ -4,11 +4,11 @@
 #include <c10/core/GradMode.h>
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <limits>
 
 #include "core/transformation_network.h"
 #include "tests/core/golden_support.h"
+#include "tests/support/bitwise.h"
 #include "tests/support/expect_error.h"
 
 namespace dti::test {
@@ -55,12 +55,7 @@ TEST(Transforms, ProjectiveWithoutGradientEqualsItsOperatorsBitForBit) {
     one_pass = module->apply(x, beta);
   }
   auto operators = module->apply(x, beta.clone().requires_grad_(true)).detach();
-  ASSERT_EQ(one_pass.sizes(), operators.sizes());
-  // NaN where both have it; every other value the same bits.
-  auto a = at::where(at::isnan(one_pass), at::zeros_like(one_pass), one_pass).contiguous();
-  auto b = at::where(at::isnan(operators), at::zeros_like(operators), operators).contiguous();
-  EXPECT_TRUE(at::equal(at::isnan(one_pass), at::isnan(operators)));
-  EXPECT_EQ(std::memcmp(a.data_ptr(), b.data_ptr(), a.nbytes()), 0);
+  expect_bitwise_equal_or_both_nan(one_pass, operators);
 }
 
 TEST(Transforms, UnknownNamesListTheValidOnes) {
