@@ -123,6 +123,7 @@ def measure(args, config, setting):
         value = statistics.median(x["img_per_s"] for x in runs)
         row["ours"][precision] = {"img_per_s": value, "ratio": value / their,
                                   "runs": [x["img_per_s"] for x in runs],
+                                  "mean_runs": [x["mean_img_per_s"] for x in runs],
                                   "peak_rss_mib": max(x["peak_rss_mib"] for x in runs),
                                   "runtime": runs[0]["runtime"]}
     return row
