@@ -133,8 +133,7 @@ DTI_AVX2 void to_channels_last(const Plane& in, int64_t C, int64_t Cp, float* cl
       for (int64_t i = 0; i < kLanes; ++i) _mm256_storeu_ps(cl + (p0 + i) * Cp + c0, r[i]);
     }
   }
-  const int64_t p0 = whole;
-  for (int64_t p = p0; p < P; ++p) {
+  for (int64_t p = whole; p < P; ++p) {
     const float* src = in.data + (p / in.w) * in.row_stride + (p % in.w) * in.col_stride;
     for (int64_t c = 0; c < Cp; ++c) cl[p * Cp + c] = c < C ? src[c * in.channel_stride] : 0.0f;
   }
