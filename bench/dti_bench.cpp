@@ -21,6 +21,7 @@
 //   BM_SpriteTransform  one transformation module without gradient on GTSRB-8's selection pass
 //                   (its K·B = 1,024 sprites, 5 channels, 28x28): /0 colour, /1 projective, /2 TPS
 //                   (grid and sampling)
+// (BM_SelectionSample, BM_SpriteTransform and BM_NormRelu live in kernel_benchmarks.cpp.)
 // Run: build/bench/dti_bench --benchmark_format=json > bench.json (loadable by `runexp report`).
 // DTI_BENCH_DEVICE=cuda runs on the GPU (each iteration ends with a host sync through .item()).
 #include <ATen/ATen.h>
@@ -40,7 +41,6 @@
 #include <vector>
 
 #include "core/adam.h"
-#include "core/bilinear_kernel.h"
 #include "core/composition.h"
 #include "core/encoder.h"
 #include "core/greedy.h"
@@ -49,9 +49,9 @@
 #include "core/occlusion.h"
 #include "core/precision.h"
 #include "core/runtime.h"
-#include "core/transform.h"
 #include "experiments/config/paper_model_options.h"
-#include "step_fixture.h"  // bench/, beside this file
+#include "kernel_benchmarks.h"  // bench/, beside this file
+#include "step_fixture.h"
 
 namespace {
 
@@ -214,78 +214,6 @@ void BM_TrainStepPhase(benchmark::State& state) {
                  std::to_string(batch) + "/" + dti::core::precision_name(f.precision));
 }
 
-// The encoder's second BatchNorm of a block, its shortcut and ReLU, forward and backward, at a
-// stage's shape: /<path>/<shape>, path 0 LibTorch's operators, 1 the exact node, 2 the fused node;
-// shape 0 GTSRB-8's first stage (128×16×28×28), 1 Multi-dSprites' (32×16×64×64), 2 GTSRB-8's last
-// (128×64×7×7). Independent of the environment (DTI_EXACT_NORM), so one run compares the three.
-void BM_NormRelu(benchmark::State& state) {
-  static const int64_t kShapes[][4] = {{128, 16, 28, 28}, {32, 16, 64, 64}, {128, 64, 7, 7}};
-  const int64_t path = state.range(0), C = kShapes[state.range(1)][1];
-  const auto* shape = kShapes[state.range(1)];
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
-  const auto cl = at::MemoryFormat::ChannelsLast;
-  auto y = at::randn({shape[0], C, shape[2], shape[3]}, gen).contiguous(cl).requires_grad_(true);
-  auto residual = at::randn(y.sizes(), gen).contiguous(cl).requires_grad_(true);
-  auto grad = at::randn(y.sizes(), gen).contiguous(cl);
-  dti::core::NormParameters n{at::ones({C}).requires_grad_(true),
-                              at::zeros({C}).requires_grad_(true), at::zeros({C}), at::ones({C})};
-  for (auto _ : state) {
-    at::Tensor out;
-    if (path == 0) {
-      out = dti::core::operators_norm_relu(y, residual, n);
-    } else if (path == 1) {
-      out = dti::core::exact_norm_relu(y, residual, n);
-    } else {
-      out = dti::core::norm_relu(y, residual, n, /*fused=*/true);
-    }
-    out.backward(grad);
-    y.mutable_grad().reset();
-    residual.mutable_grad().reset();
-  }
-  state.SetItemsProcessed(state.iterations() * shape[0]);
-  state.SetLabel(path == 0 ? "operators" : path == 1 ? "exact" : "fused");
-}
-
-void BM_SelectionSample(benchmark::State& state) {
-  c10::NoGradGuard no_grad;
-  static const int64_t kShapes[][4] = {{1024, 5, 28, 28}, {96, 95, 35, 35}};
-  const int64_t* shape = kShapes[state.range(1)];
-  const int64_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
-  auto x = at::rand({N, C, H, W}, gen);
-  // A mild affine warp per image: most outputs inside, some across the border.
-  auto theta = at::tensor({1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f}).view({1, 2, 3}) +
-               at::randn({N, 2, 3}, gen) * 0.1;
-  auto grid = at::affine_grid_generator(theta, {N, C, H, W}, false);
-  auto out = at::empty({N, C, H, W});
-  const bool ours = state.range(0) == 1 && dti::core::bilinear_matches_libtorch(false);
-  for (auto _ : state) {
-    if (ours) {
-      dti::core::bilinear_sample(x, grid, false, out);
-    } else {
-      out = at::grid_sampler(x, grid, /*bilinear*/ 0, /*zeros*/ 0, false);
-    }
-  }
-  state.SetItemsProcessed(state.iterations() * N);
-  state.SetLabel(state.range(0) == 0 ? "libtorch" : ours ? "written-out" : "libtorch (fallback)");
-}
-
-void BM_SpriteTransform(benchmark::State& state) {
-  c10::NoGradGuard no_grad;
-  using dti::core::TransformKind;
-  const TransformKind kinds[] = {TransformKind::kColor, TransformKind::kProjective,
-                                 TransformKind::kTps};
-  dti::core::TransformOptions options;
-  options.out_size = {28, 28};
-  auto module = dti::core::make_transform(kinds[state.range(0)], options);
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(4);
-  auto x = at::rand({1024, 5, 28, 28}, gen);
-  auto beta = at::randn({1024, module->num_parameters()}, gen) * 0.1;
-  for (auto _ : state) benchmark::DoNotOptimize(module->apply(x, beta));
-  state.SetItemsProcessed(state.iterations() * x.size(0));
-  state.SetLabel(dti::core::to_string(kinds[state.range(0)]));
-}
-
 // Whole /active steps, alternately with the encoder's BatchNorm and ReLU by LibTorch's operators
 // and by the exact node (core/norm_relu.h), each timed: on a VM whose speed drifts by 10-40%
 // within minutes, only steps taken side by side compare. Reports both medians; the iteration's
@@ -351,18 +279,7 @@ void register_benchmarks() {
       ->Iterations(static_cast<int64_t>(env_number("DTI_BENCH_AB_ITERATIONS", 10)))
       ->Unit(benchmark::kMillisecond)
       ->UseManualTime();
-  RegisterBenchmark("BM_SelectionSample", BM_SelectionSample)
-      ->ArgsProduct({{0, 1}, {0, 1}})
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-  RegisterBenchmark("BM_SpriteTransform", BM_SpriteTransform)
-      ->DenseRange(0, 2)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-  RegisterBenchmark("BM_NormRelu", BM_NormRelu)
-      ->ArgsProduct({{0, 1, 2}, {0, 1, 2}})
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
+  dti::bench::register_kernel_benchmarks();  // kernel_benchmarks.cpp
   // The three settings of the issue first, then CLEVR6, SVHN and Weizmann Horse (paper configs).
   RegisterBenchmark("BM_TrainStep", BM_TrainStep)
       ->ArgsProduct({{0, 1, 2, 3, 4, 5}, {0, 1}})
